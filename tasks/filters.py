@@ -1,0 +1,102 @@
+"""Task list filters, shared by the pages and the API through tasks.selectors."""
+
+import re
+from datetime import timedelta
+
+import django_filters
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import F, Q
+from django.utils import timezone
+
+from tasks.models import Note, Task
+
+PRIORITY_CHOICES = [(priority.name.lower(), priority.label) for priority in Task.Priority]
+DUE_CHOICES = [("overdue", "Overdue"), ("today", "Due today"), ("week", "Due this week")]
+ORDERING_FIELDS = ("created_at", "due_date", "priority", "updated_at")
+ORDERING_CHOICES = [
+    (f"{sign}{field}", f"{field.replace('_', ' ').capitalize()}{' (descending)' if sign else ''}")
+    for field in ORDERING_FIELDS
+    for sign in ("-", "")
+]
+SEARCH_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+def search_terms(text: str) -> list[str]:
+    """Words of a search box entry; punctuation can never reach a tsquery."""
+    return SEARCH_TERM.findall(text or "")[:10]
+
+
+def search_tasks(queryset, text: str):
+    """Full-text prefix search on PostgreSQL ("repo" finds "report"); contains elsewhere."""
+    terms = search_terms(text)
+    if not terms:
+        return queryset
+    if connection.vendor == "postgresql":
+        query = " & ".join(f"{term}:*" for term in terms)
+        return queryset.filter(search_vector=SearchQuery(query, search_type="raw", config="simple"))
+    for term in terms:
+        queryset = queryset.filter(Q(title__icontains=term) | Q(description__icontains=term))
+    return queryset
+
+
+class TaskFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Search")
+    status = django_filters.ChoiceFilter(choices=Task.Status.choices)
+    priority = django_filters.ChoiceFilter(choices=PRIORITY_CHOICES, method="filter_priority")
+    tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Tag")
+    due = django_filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label="Due")
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
+    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    ordering = django_filters.ChoiceFilter(
+        choices=ORDERING_CHOICES, method="filter_ordering", label="Sort by"
+    )
+
+    class Meta:
+        model = Task
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        return search_tasks(queryset, value)
+
+    def filter_priority(self, queryset, name, value):
+        return queryset.filter(priority=Task.Priority[value.upper()])
+
+    def filter_due(self, queryset, name, value):
+        today = timezone.localdate()
+        if value == "overdue":
+            return self.filter_overdue(queryset, name, True)
+        if value == "today":
+            return queryset.filter(due_date=today)
+        return queryset.filter(due_date__gte=today, due_date__lte=today + timedelta(days=6))
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(due_date__lt=timezone.localdate()) & ~Q(status=Task.Status.DONE)
+        return queryset.filter(overdue if value else ~overdue)
+
+    def filter_ordering(self, queryset, name, value):
+        descending = value.startswith("-")
+        field = value.lstrip("-")
+        if field == "due_date":
+            # Tasks without a due date go last whichever way the list is sorted.
+            due = F("due_date")
+            order = due.desc(nulls_last=True) if descending else due.asc(nulls_last=True)
+            return queryset.order_by(order, "-id" if descending else "id")
+        return queryset.order_by(value, "-id" if descending else "id")
+
+
+class NoteFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label="Search")
+    task = django_filters.NumberFilter(field_name="task_id")
+    tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Tag")
+
+    class Meta:
+        model = Note
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        for term in search_terms(value):
+            queryset = queryset.filter(Q(title__icontains=term) | Q(body__icontains=term))
+        return queryset

@@ -1,0 +1,115 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxLengthValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+
+class Tag(models.Model):
+    """A label a user puts on tasks and notes; names are unique per owner, ignoring case."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags"
+    )
+    name = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner",
+                Lower("name"),
+                name="tasks_tag_owner_name_ci_unique",
+                violation_error_message="You already have a tag with this name.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Task(models.Model):
+    class Status(models.TextChoices):
+        TODO = "todo", "To do"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+
+    class Priority(models.IntegerChoices):
+        # Stored as numbers so "order by priority" is an index scan, not a CASE expression.
+        LOW = 1, "Low"
+        MEDIUM = 2, "Medium"
+        HIGH = 3, "High"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tasks"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, validators=[MaxLengthValidator(10_000)])
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.TODO)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.MEDIUM)
+    due_date = models.DateField(null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tasks")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Bumped by every write; clients send it back (If-Match, hidden form field) to detect
+    # that someone else changed the task in between.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Maintained by a PostgreSQL trigger (migration 0002); unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at", "-id"], name="task_owner_created"),
+            models.Index(fields=["owner", "-updated_at", "-id"], name="task_owner_updated"),
+            models.Index(fields=["owner", "due_date", "-id"], name="task_owner_due"),
+            models.Index(fields=["owner", "-priority", "-id"], name="task_owner_priority"),
+            models.Index(fields=["owner", "status", "-created_at"], name="task_owner_status"),
+            models.Index(fields=["owner", "-completed_at"], name="task_owner_completed"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.due_date and not self.is_done and self.due_date < timezone.localdate())
+
+    @property
+    def priority_name(self) -> str:
+        """The API and URL spelling of the priority: low, medium or high."""
+        return self.Priority(self.priority).name.lower()
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.version}"'
+
+
+class Note(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
+    )
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True, validators=[MaxLengthValidator(50_000)])
+    task = models.ForeignKey(
+        Task, on_delete=models.SET_NULL, null=True, blank=True, related_name="notes"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="notes")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-updated_at", "-id"], name="note_owner_updated"),
+        ]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,139 @@
+"""Every read of tasks, tags and notes, always scoped to one user."""
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from tasks.filters import NoteFilter, TaskFilter
+from tasks.models import Note, Tag, Task
+from tasks.services import stats_cache_key
+
+STATS_CACHE_SECONDS = 300
+TAGS_BY_NAME = Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name"))
+
+
+def _filtered(filterset_class, data, queryset):
+    if not data:
+        return queryset
+    filterset = filterset_class(data=data, queryset=queryset)
+    if not filterset.is_valid():
+        raise ValidationError(_messages(filterset.errors))
+    return filterset.qs
+
+
+def _messages(errors) -> dict[str, list[str]]:
+    return {field: [str(message) for message in messages] for field, messages in errors.items()}
+
+
+def task_list(*, user: User, filters=None) -> QuerySet[Task]:
+    """The user's tasks, narrowed by TaskFilter's fields; invalid filters raise ValidationError."""
+    queryset = Task.objects.filter(owner=user).defer("search_vector").prefetch_related(TAGS_BY_NAME)
+    return _filtered(TaskFilter, filters, queryset)
+
+
+def task_get(*, user: User, pk) -> Task:
+    """One of the user's tasks; anyone else's is a 404, exactly like a missing one."""
+    return get_object_or_404(task_list(user=user), pk=pk)
+
+
+def task_stats(*, user: User) -> dict:
+    """Counts by status and priority, overdue and due today (cached; services invalidate)."""
+    key = stats_cache_key(user.pk)
+    today = timezone.localdate()
+    cached = cache.get(key)
+    if cached is not None and cached["date"] == today.isoformat():
+        return cached["stats"]
+    open_tasks = ~Q(status=Task.Status.DONE)
+    counts = Task.objects.filter(owner=user).aggregate(
+        total=Count("id"),
+        **{f"status_{s.value}": Count("id", filter=Q(status=s)) for s in Task.Status},
+        **{f"priority_{p.name.lower()}": Count("id", filter=Q(priority=p)) for p in Task.Priority},
+        overdue=Count("id", filter=open_tasks & Q(due_date__lt=today)),
+        due_today=Count("id", filter=open_tasks & Q(due_date=today)),
+        due_this_week=Count(
+            "id", filter=open_tasks & Q(due_date__gte=today, due_date__lte=today + timedelta(6))
+        ),
+    )
+    stats = {
+        "total": counts["total"],
+        "by_status": {s.value: counts[f"status_{s.value}"] for s in Task.Status},
+        "by_priority": {
+            p.name.lower(): counts[f"priority_{p.name.lower()}"] for p in Task.Priority
+        },
+        "overdue": counts["overdue"],
+        "due_today": counts["due_today"],
+        "due_this_week": counts["due_this_week"],
+    }
+    cache.set(key, {"date": today.isoformat(), "stats": stats}, STATS_CACHE_SECONDS)
+    return stats
+
+
+def task_completions_per_day(*, user: User, days: int = 14) -> list[tuple]:
+    """(date, count) for each of the last `days` days, oldest first, zeros included."""
+    today = timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    start = timezone.make_aware(timezone.datetime.combine(first, timezone.datetime.min.time()))
+    rows = (
+        Task.objects.filter(owner=user, status=Task.Status.DONE, completed_at__gte=start)
+        .annotate(day=TruncDate("completed_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    per_day = {row["day"]: row["count"] for row in rows}
+    return [(first + timedelta(n), per_day.get(first + timedelta(n), 0)) for n in range(days)]
+
+
+def task_recently_completed(*, user: User, limit: int = 5) -> QuerySet[Task]:
+    """The user's last completed tasks, newest first."""
+    return (
+        Task.objects.filter(owner=user, status=Task.Status.DONE)
+        .order_by("-completed_at")
+        .only("id", "title", "completed_at")[:limit]
+    )
+
+
+def tag_list(*, user: User) -> QuerySet[Tag]:
+    """The user's tags with how many tasks and notes use each."""
+    return Tag.objects.filter(owner=user).annotate(
+        task_count=Count("tasks", distinct=True), note_count=Count("notes", distinct=True)
+    )
+
+
+def tag_get(*, user: User, pk) -> Tag:
+    """One of the user's tags (404 otherwise)."""
+    return get_object_or_404(Tag.objects.filter(owner=user), pk=pk)
+
+
+def note_list(*, user: User, filters=None) -> QuerySet[Note]:
+    """The user's notes, newest first, narrowed by NoteFilter's fields."""
+    queryset = (
+        Note.objects.filter(owner=user)
+        .select_related("task")
+        .only(*NOTE_LIST_FIELDS)
+        .prefetch_related(TAGS_BY_NAME)
+    )
+    return _filtered(NoteFilter, filters, queryset)
+
+
+NOTE_LIST_FIELDS = (
+    "id",
+    "owner_id",
+    "title",
+    "body",
+    "created_at",
+    "updated_at",
+    "task__id",
+    "task__title",
+)
+
+
+def note_get(*, user: User, pk) -> Note:
+    """One of the user's notes (404 otherwise)."""
+    return get_object_or_404(note_list(user=user), pk=pk)
