@@ -48,7 +48,10 @@ class TaskFilter(django_filters.FilterSet):
     due = django_filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label="Due")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    # A choice, not a BooleanFilter: that one silently ignores values like "maybe".
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", "Yes"), ("false", "No")], method="filter_overdue"
+    )
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
     ordering = django_filters.ChoiceFilter(
         choices=ORDERING_CHOICES, method="filter_ordering", label="Sort by"
@@ -67,14 +70,14 @@ class TaskFilter(django_filters.FilterSet):
     def filter_due(self, queryset, name, value):
         today = timezone.localdate()
         if value == "overdue":
-            return self.filter_overdue(queryset, name, True)
+            return self.filter_overdue(queryset, name, "true")
         if value == "today":
             return queryset.filter(due_date=today)
         return queryset.filter(due_date__gte=today, due_date__lte=today + timedelta(days=6))
 
     def filter_overdue(self, queryset, name, value):
         overdue = Q(due_date__lt=timezone.localdate()) & ~Q(status=Task.Status.DONE)
-        return queryset.filter(overdue if value else ~overdue)
+        return queryset.filter(overdue if value == "true" else ~overdue)
 
     def filter_ordering(self, queryset, name, value):
         descending = value.startswith("-")
