@@ -5,17 +5,19 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e import CHROMIUM
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 ON_REDIS = settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests of PostgreSQL or Redis behaviour run only where that server is configured.
+    """Tests of PostgreSQL or Redis behaviour run only where that server is configured, and
+    browser tests only where Chromium is installed (tests/e2e/__init__.py finds it).
 
     They are deselected, not skipped: the CI run that has the server runs them all.
     """
-    missing = {"postgres": not ON_POSTGRES, "redis": not ON_REDIS}
+    missing = {"postgres": not ON_POSTGRES, "redis": not ON_REDIS, "e2e": not CHROMIUM}
     selected, deselected = [], []
     for item in items:
         needs = [
