@@ -2,7 +2,10 @@
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, serializers
+from django.http import Http404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
@@ -12,12 +15,29 @@ def exception_handler(exc, context):
     """Turn service errors into DRF ones and give every `detail` error a `code`."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=_field_messages(exc))
+    elif isinstance(exc, Http404):
+        # DRF makes the same translation, but only after we could read the code off it.
+        exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, TokenError):
         exc = InvalidToken(str(exc))
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data.setdefault("code", _error_code(exc))
+    if isinstance(exc, PreconditionFailed):
+        response["ETag"] = exc.etag
     return response
+
+
+class PreconditionFailed(exceptions.APIException):
+    """412: the client's If-Match names another version; `etag` is the current one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource has changed since you read it; fetch it and try again."
+    default_code = "precondition_failed"
+
+    def __init__(self, detail=None, *, etag: str):
+        super().__init__(detail)
+        self.etag = etag
 
 
 def _field_messages(error: DjangoValidationError) -> dict[str, list[str]]:
@@ -45,3 +65,27 @@ class FieldErrorsSerializer(serializers.Serializer):
     """A 400 body: each invalid field maps to its messages (non_field_errors for the rest)."""
 
     non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+BAD_REQUEST = OpenApiResponse(FieldErrorsSerializer, description="Invalid fields")
+UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Not authenticated")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Not found (or someone else's)")
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """`page` and `page_size` (20 by default, at most 100): {count, next, previous, results}."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class SelectorFilterBackend(DjangoFilterBackend):
+    """Documents a view's `filterset_class`; the view's selector has already applied it.
+
+    Selectors own filtering (the pages use the same FilterSets), so filtering here again
+    would only repeat the work; the schema still lists every filter from one definition.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        return queryset

@@ -6,6 +6,7 @@ from config import health
 
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
+    path("", include("tasks.api.urls")),
 ]
 
 urlpatterns = [

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -69,24 +69,36 @@ def tags_resolve(*, owner: User, names: Iterable[str]) -> list[Tag]:
     return [found[name.lower()] for name in wanted]
 
 
-def tag_create(*, owner: User, name: str) -> Tag:
-    """Create a tag; its name must be new for this owner, ignoring case."""
-    tag = Tag(owner=owner, name=" ".join(name.split()))
-    tag.full_clean()
+def _tag_save(tag: Tag, **save_options) -> Tag:
+    """Validate and save a tag; a name the owner already uses, in any case, is a `name` error."""
+    try:
+        tag.full_clean()
+    except ValidationError as error:
+        # The unique constraint is on Lower("name"), an expression, so full_clean reports it
+        # as a non-field error; it is about the name.
+        raise ValidationError(
+            {
+                "name" if field == NON_FIELD_ERRORS else field: messages
+                for field, messages in error.message_dict.items()
+            }
+        ) from error
     try:
         with transaction.atomic():
-            tag.save()
-    except IntegrityError as error:
+            tag.save(**save_options)
+    except IntegrityError as error:  # a concurrent request took the name first
         raise ValidationError({"name": ["You already have a tag with this name."]}) from error
     return tag
+
+
+def tag_create(*, owner: User, name: str) -> Tag:
+    """Create a tag; its name must be new for this owner, ignoring case."""
+    return _tag_save(Tag(owner=owner, name=" ".join(name.split())))
 
 
 def tag_rename(*, tag: Tag, name: str) -> Tag:
     """Rename a tag, keeping names unique per owner."""
     tag.name = " ".join(name.split())
-    tag.full_clean()
-    tag.save(update_fields=["name"])
-    return tag
+    return _tag_save(tag, update_fields=["name"])
 
 
 def tag_delete(*, tag: Tag) -> None:

@@ -34,6 +34,110 @@ def test_the_schema_describes_the_auth_api_and_jwt(client):
     assert register.get("security") in (None, [], [{}])
 
 
+TASKS_API = {
+    "/api/v1/tasks/": {"get", "post"},
+    "/api/v1/tasks/{id}/": {"get", "put", "patch", "delete"},
+    "/api/v1/tasks/{id}/complete/": {"post"},
+    "/api/v1/tasks/{id}/reopen/": {"post"},
+    "/api/v1/tasks/stats/": {"get"},
+    "/api/v1/notes/": {"get", "post"},
+    "/api/v1/notes/{id}/": {"get", "put", "patch", "delete"},
+    "/api/v1/tags/": {"get", "post"},
+    "/api/v1/tags/{id}/": {"get", "put", "patch", "delete"},
+}
+
+
+@pytest.fixture
+def schema(client):
+    return yaml.safe_load(client.get(reverse("api-schema")).content)
+
+
+def test_the_schema_describes_every_tasks_api_operation_with_auth_errors(schema):
+    paths = schema["paths"]
+    for path, methods in TASKS_API.items():
+        assert set(paths[path]) - {"parameters"} == methods, path
+        for method in methods:
+            operation = paths[path][method]
+            assert operation["tags"] == [path.split("/")[3]]
+            assert {"jwtAuth": []} in operation["security"]
+            assert "401" in operation["responses"]
+            if "{id}" in path:
+                assert "404" in operation["responses"], (path, method)
+            if method in ("post", "put", "patch") and not path.endswith(("complete/", "reopen/")):
+                assert "400" in operation["responses"], (path, method)
+
+
+def test_the_schema_describes_etags_and_conditional_requests(schema):
+    detail = schema["paths"]["/api/v1/tasks/{id}/"]
+    get = detail["get"]
+    assert "If-None-Match" in [p["name"] for p in get["parameters"] if p["in"] == "header"]
+    assert "ETag" in get["responses"]["200"]["headers"]
+    assert "ETag" in get["responses"]["304"]["headers"]
+    for method in ("put", "patch", "delete"):
+        operation = detail[method]
+        assert "If-Match" in [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert "ETag" in operation["responses"]["412"]["headers"]
+    complete = schema["paths"]["/api/v1/tasks/{id}/complete/"]["post"]
+    assert "412" in complete["responses"]
+    assert "ETag" in schema["paths"]["/api/v1/tasks/"]["post"]["responses"]["201"]["headers"]
+
+
+def test_the_schema_describes_filters_pagination_and_shapes(schema):
+    task_list = schema["paths"]["/api/v1/tasks/"]["get"]
+    parameters = {p["name"]: p for p in task_list["parameters"]}
+    for name in (
+        "status",
+        "priority",
+        "tag",
+        "search",
+        "due_before",
+        "due_after",
+        "overdue",
+        "updated_after",
+        "ordering",
+        "page",
+        "page_size",
+    ):
+        assert parameters[name]["in"] == "query", name
+    assert set(parameters["priority"]["schema"]["enum"]) == {"low", "medium", "high"}
+    assert "-priority" in parameters["ordering"]["schema"]["enum"]
+    assert parameters["updated_after"]["schema"]["format"] == "date-time"
+    note_list = schema["paths"]["/api/v1/notes/"]["get"]
+    assert {"search", "task", "tag", "page", "page_size"} <= {
+        p["name"] for p in note_list["parameters"]
+    }
+    components = schema["components"]["schemas"]
+    assert set(components["PaginatedTaskList"]["properties"]) == {
+        "count",
+        "next",
+        "previous",
+        "results",
+    }
+    assert set(components["Task"]["required"]) == {
+        "id",
+        "title",
+        "description",
+        "status",
+        "priority",
+        "due_date",
+        "tags",
+        "created_at",
+        "updated_at",
+        "completed_at",
+        "version",
+    }
+    assert components["TaskRequest"]["required"] == ["title"]
+    assert components["TaskRequest"]["properties"]["tags"]["items"]["type"] == "string"
+    assert set(components["TaskStats"]["properties"]) == {
+        "total",
+        "by_status",
+        "by_priority",
+        "overdue",
+        "due_today",
+        "due_this_week",
+    }
+
+
 def test_swagger_ui_is_served_with_local_assets(client):
     response = client.get(reverse("api-docs"))
     assert response.status_code == 200

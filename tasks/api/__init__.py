@@ -1,0 +1,1 @@
+"""The JSON API of tasks, notes and tags under /api/v1/."""

@@ -1,0 +1,150 @@
+"""Shapes of the tasks API; every rule lives in tasks.services.
+
+Output serializers name every field they show (all read-only, so the schema marks them
+required). Input serializers only check shape; their field names are the keyword arguments
+of the service the view calls with `validated_data`. Input defaults apply on POST and PUT
+(a PUT replaces the whole object), never on PATCH.
+"""
+
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from tasks import selectors
+from tasks.models import Task
+
+PRIORITY_NAMES = {priority.value: priority.name.lower() for priority in Task.Priority}
+
+
+class StringField(serializers.CharField):
+    """A CharField that takes only JSON strings: DRF's own turns 5 or 1.5 into text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PriorityField(serializers.ChoiceField):
+    """Priority by name (low, medium, high); the service takes Task.Priority's number."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=list(PRIORITY_NAMES.values()), **kwargs)
+
+    def to_internal_value(self, data):
+        return Task.Priority[super().to_internal_value(data).upper()]
+
+    def to_representation(self, value):
+        return PRIORITY_NAMES[value]
+
+
+class TagNamesField(serializers.ListField):
+    """Tags as a list of names; on input the service creates the missing ones."""
+
+    child = StringField(max_length=50)
+
+    def to_representation(self, value):
+        # `value` is the tags manager: .all() reads the selector's prefetch, no query per row.
+        return [tag.name for tag in value.all()]
+
+
+class OwnTaskField(serializers.PrimaryKeyRelatedField):
+    """The id of one of the caller's tasks; anyone else's is as unknown as a missing one."""
+
+    default_error_messages = {"does_not_exist": "Choose one of your own tasks."}
+
+    def __init__(self, **kwargs):
+        super().__init__(pk_field=serializers.IntegerField(), **kwargs)
+
+    def get_queryset(self):
+        return selectors.task_list(user=self.context["request"].user)
+
+
+class TaskSerializer(serializers.Serializer):
+    """A task as the API returns it."""
+
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(choices=Task.Status.choices, read_only=True)
+    priority = PriorityField(read_only=True)
+    due_date = serializers.DateField(read_only=True, allow_null=True)
+    tags = TagNamesField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    version = serializers.IntegerField(
+        read_only=True, help_text='Bumped by every write; the ETag is `"<id>-<version>"`.'
+    )
+
+
+@extend_schema_serializer(component_name="Task")  # documented as TaskRequest
+class TaskInputSerializer(serializers.Serializer):
+    """The arguments of services.task_create and task_update."""
+
+    title = StringField(max_length=200)
+    description = StringField(max_length=10_000, allow_blank=True, default="")
+    status = serializers.ChoiceField(choices=Task.Status.choices, default=Task.Status.TODO)
+    priority = PriorityField(default=Task.Priority.MEDIUM)
+    due_date = serializers.DateField(allow_null=True, default=None)
+    tags = TagNamesField(max_length=50, default=list)
+
+
+class NoteSerializer(serializers.Serializer):
+    """A note as the API returns it; `task` is the id of the task it belongs to."""
+
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    body = serializers.CharField(read_only=True)
+    task = serializers.IntegerField(source="task_id", read_only=True, allow_null=True)
+    tags = TagNamesField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+@extend_schema_serializer(component_name="Note")  # documented as NoteRequest
+class NoteInputSerializer(serializers.Serializer):
+    """The arguments of services.note_create and note_update."""
+
+    title = StringField(max_length=200)
+    body = StringField(max_length=50_000, allow_blank=True, default="")
+    task = OwnTaskField(allow_null=True, default=None)
+    tags = TagNamesField(max_length=50, default=list)
+
+
+class TagSerializer(serializers.Serializer):
+    """A tag with how many of the caller's tasks and notes carry it."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    task_count = serializers.IntegerField(read_only=True)
+    note_count = serializers.IntegerField(read_only=True)
+
+
+@extend_schema_serializer(component_name="Tag")  # documented as TagRequest
+class TagInputSerializer(serializers.Serializer):
+    """The argument of services.tag_create and tag_rename."""
+
+    name = StringField(max_length=50)
+
+
+class StatusCountsSerializer(serializers.Serializer):
+    todo = serializers.IntegerField()
+    in_progress = serializers.IntegerField()
+    done = serializers.IntegerField()
+
+
+class PriorityCountsSerializer(serializers.Serializer):
+    low = serializers.IntegerField()
+    medium = serializers.IntegerField()
+    high = serializers.IntegerField()
+
+
+class TaskStatsSerializer(serializers.Serializer):
+    """The dashboard figures; "open" means not done, dates are the server's local date."""
+
+    total = serializers.IntegerField()
+    by_status = StatusCountsSerializer()
+    by_priority = PriorityCountsSerializer()
+    overdue = serializers.IntegerField(help_text="Open tasks due before today.")
+    due_today = serializers.IntegerField(help_text="Open tasks due today.")
+    due_this_week = serializers.IntegerField(help_text="Open tasks due today or in 6 days.")

@@ -1,0 +1,309 @@
+"""Tasks API: tasks (with ETags and If-Match), notes, tags and the dashboard figures.
+
+Rows come from tasks.selectors (always scoped to the caller, so anyone else's object is a
+404) and every write goes through tasks.services.
+"""
+
+import re
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from config.api import (
+    BAD_REQUEST,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    ErrorSerializer,
+    PreconditionFailed,
+    SelectorFilterBackend,
+)
+from tasks import selectors, services
+from tasks.api import serializers
+from tasks.filters import PRIORITY_CHOICES, NoteFilter, TaskFilter
+from tasks.models import Note, Tag, Task
+
+ETAG = re.compile(r'"(?P<pk>[0-9]+)-(?P<version>[0-9]+)"')
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        'Write only if the task is still at this version: its ETag, e.g. `"12-3"` '
+        "(a `W/` prefix and a comma-separated list are accepted; `*` means any). "
+        "Without it the write proceeds."
+    ),
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag the client holds; if the task is unchanged the answer is 304.",
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201, 304, 412],
+    description='The task\'s current version, `"<id>-<version>"`.',
+)
+PRECONDITION_FAILED = OpenApiResponse(
+    ErrorSerializer,
+    description="If-Match names another version (or is not one of our ETags); nothing "
+    "was written. The ETag header carries the current version.",
+)
+NOT_MODIFIED = OpenApiResponse(description="Unchanged since the If-None-Match ETag; no body.")
+PRIORITY_FILTER = OpenApiParameter(
+    "priority", OpenApiTypes.STR, enum=[name for name, _ in PRIORITY_CHOICES]
+)
+VERSIONED_READ = {200: serializers.TaskSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND}
+CONDITIONAL_WRITE = {
+    "parameters": [IF_MATCH, ETAG_HEADER],
+    "responses": {**VERSIONED_READ, 400: BAD_REQUEST, 412: PRECONDITION_FAILED},
+}
+CONDITIONAL_ACTION = {
+    "request": None,
+    "parameters": [IF_MATCH, ETAG_HEADER],
+    "responses": {**VERSIONED_READ, 412: PRECONDITION_FAILED},
+}
+
+
+def _entity_tags(header: str) -> list[str]:
+    """The tags of an If-Match/If-None-Match list, weak ones (W/, added by gzip) as strong."""
+    return [tag.strip().removeprefix("W/") for tag in header.split(",")]
+
+
+def not_modified(request, task: Task) -> bool:
+    """Whether If-None-Match names the task's current version (or is `*`)."""
+    header = request.headers.get("If-None-Match")
+    return header is not None and (header.strip() == "*" or task.etag in _entity_tags(header))
+
+
+def expected_version(request, task: Task) -> int | None:
+    """The version If-Match asks the write to find: None for no header or `*`.
+
+    Raises PreconditionFailed when no listed tag can match this task, including tags not in
+    our `"<id>-<version>"` format. The service compares the version under a row lock.
+    """
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    versions = set()
+    for tag in _entity_tags(header):
+        match = ETAG.fullmatch(tag)
+        if match is None:
+            raise PreconditionFailed("If-Match is not an ETag of this API.", etag=task.etag)
+        if int(match["pk"]) == task.pk:
+            versions.add(int(match["version"]))
+    if not versions:
+        raise PreconditionFailed(etag=task.etag)
+    # The service checks one version: the current one if listed (it may still move on
+    # before the lock), otherwise any, which then fails with the current ETag.
+    return task.version if task.version in versions else max(versions)
+
+
+class OwnedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """CRUD on the caller's objects: a selector reads them, services write them.
+
+    `serializer_class` shapes the output, `input_serializer_class` checks the input, whose
+    validated data subclasses hand to a service in create_object, update_object and
+    delete_object.
+    """
+
+    input_serializer_class: type[BaseSerializer]
+    filter_backends = [SelectorFilterBackend]  # documents `filterset_class`, if any
+    lookup_value_regex = "[0-9]+"  # anything else in the id position is a 404, no query
+
+    def create(self, request):
+        obj = self.create_object(self.validated_input())
+        location = reverse(f"tasks-api:{self.basename}-detail", args=[obj.pk])
+        headers = {"Location": request.build_absolute_uri(location)}
+        return self.object_response(obj, status.HTTP_201_CREATED, headers)
+
+    def retrieve(self, request, pk):
+        return self.object_response(self.get_object())
+
+    def update(self, request, pk, partial=False):
+        obj = self.get_object()
+        return self.object_response(self.update_object(obj, self.validated_input(partial)))
+
+    def partial_update(self, request, pk):
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request, pk):
+        self.delete_object(self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def validated_input(self, partial: bool = False) -> dict:
+        """The request body, checked for shape; defaults apply unless `partial` (PATCH)."""
+        serializer = self.input_serializer_class(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    def object_response(self, obj, status_code=status.HTTP_200_OK, headers=None) -> Response:
+        return Response(self.get_serializer(obj).data, status=status_code, headers=headers)
+
+
+def owned_schema(tag: str, item, request, **overrides):
+    """The schema of an OwnedViewSet whose objects `item` shows and `request` takes."""
+    read = {401: UNAUTHORIZED, 404: NOT_FOUND}
+    write = {200: item, 400: BAD_REQUEST, **read}
+    operations = {
+        "list": {"responses": {200: item(many=True), 400: BAD_REQUEST, 401: UNAUTHORIZED}},
+        "create": {
+            "request": request,
+            "responses": {201: item, 400: BAD_REQUEST, 401: UNAUTHORIZED},
+        },
+        "retrieve": {"responses": {200: item, **read}},
+        "update": {"request": request, "responses": write},
+        "partial_update": {"request": request, "responses": write},
+        "destroy": {"responses": {204: None, **read}},
+    }
+    for name, changes in overrides.items():
+        operations[name] = {**operations.get(name, {}), **changes}
+    return extend_schema_view(
+        **{name: extend_schema(tags=[tag], **kwargs) for name, kwargs in operations.items()}
+    )
+
+
+@owned_schema(
+    "tasks",
+    serializers.TaskSerializer,
+    serializers.TaskInputSerializer,
+    list={"parameters": [PRIORITY_FILTER]},
+    create={"parameters": [ETAG_HEADER]},
+    retrieve={
+        "parameters": [IF_NONE_MATCH, ETAG_HEADER],
+        "responses": {**VERSIONED_READ, 304: NOT_MODIFIED},
+    },
+    update=CONDITIONAL_WRITE,
+    partial_update=CONDITIONAL_WRITE,
+    destroy={
+        "parameters": [IF_MATCH, ETAG_HEADER],
+        "responses": {204: None, 401: UNAUTHORIZED, 404: NOT_FOUND, 412: PRECONDITION_FAILED},
+    },
+    complete=CONDITIONAL_ACTION,
+    reopen=CONDITIONAL_ACTION,
+    stats={"responses": {200: serializers.TaskStatsSerializer, 401: UNAUTHORIZED}},
+)
+class TaskViewSet(OwnedViewSet):
+    """The caller's tasks. Each carries an ETag, `"<id>-<version>"`; writes honour If-Match."""
+
+    queryset = Task.objects.none()  # the schema's model; rows always come from tasks.selectors
+    serializer_class = serializers.TaskSerializer
+    input_serializer_class = serializers.TaskInputSerializer
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        return selectors.task_list(user=self.request.user, filters=self.request.query_params)
+
+    def get_object(self):
+        return selectors.task_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def retrieve(self, request, pk):
+        """A task; 304 while If-None-Match names its current version."""
+        task = self.get_object()
+        if not_modified(request, task):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": task.etag})
+        return self.object_response(task)
+
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk):
+        """Mark a task done."""
+        return self.object_response(self._write(services.task_complete, self.get_object()))
+
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk):
+        """Put a done task back to do."""
+        return self.object_response(self._write(services.task_reopen, self.get_object()))
+
+    @action(detail=False)
+    def stats(self, request):
+        """Counts by status and priority, overdue, due today and due in the next 7 days."""
+        return Response(selectors.task_stats(user=request.user))
+
+    def create_object(self, data):
+        return services.task_create(owner=self.request.user, **data)
+
+    def update_object(self, task, data):
+        # PUT sends every field (defaults fill the gaps): the task is replaced, tags too.
+        return self._write(services.task_update, task, **data)
+
+    def delete_object(self, task):
+        self._write(services.task_delete, task)
+
+    def object_response(self, task, status_code=status.HTTP_200_OK, headers=None):
+        return super().object_response(task, status_code, {**(headers or {}), "ETag": task.etag})
+
+    def _write(self, service, task, **changes):
+        """Run `service` on the task if If-Match allows; a stale version answers 412."""
+        version = expected_version(self.request, task)
+        try:
+            return service(task=task, expected_version=version, **changes)
+        except services.VersionConflict as conflict:
+            raise PreconditionFailed(etag=conflict.current.etag) from conflict
+
+
+@owned_schema("notes", serializers.NoteSerializer, serializers.NoteInputSerializer)
+class NoteViewSet(OwnedViewSet):
+    """The caller's notes, each optionally attached to one of their tasks."""
+
+    queryset = Note.objects.none()  # for the schema only, as on TaskViewSet
+    serializer_class = serializers.NoteSerializer
+    input_serializer_class = serializers.NoteInputSerializer
+    filterset_class = NoteFilter
+
+    def get_queryset(self):
+        return selectors.note_list(user=self.request.user, filters=self.request.query_params)
+
+    def get_object(self):
+        return selectors.note_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def create_object(self, data):
+        return services.note_create(owner=self.request.user, **data)
+
+    def update_object(self, note, data):
+        return services.note_update(note=note, **data)
+
+    def delete_object(self, note):
+        services.note_delete(note=note)
+
+
+@owned_schema(
+    "tags",
+    serializers.TagSerializer,
+    serializers.TagInputSerializer,
+    list={"responses": {200: serializers.TagSerializer(many=True), 401: UNAUTHORIZED}},
+)
+class TagViewSet(OwnedViewSet):
+    """The caller's tags, by name, with how many of their tasks and notes use each."""
+
+    queryset = Tag.objects.none()  # for the schema only, as on TaskViewSet
+    serializer_class = serializers.TagSerializer
+    input_serializer_class = serializers.TagInputSerializer
+
+    def get_queryset(self):
+        return selectors.tag_list(user=self.request.user)
+
+    def create_object(self, data):
+        tag = services.tag_create(owner=self.request.user, **data)
+        return self.get_queryset().get(pk=tag.pk)  # with its counts (zero)
+
+    def update_object(self, tag, data):
+        # A PATCH without a name changes nothing.
+        return services.tag_rename(tag=tag, **data) if data else tag
+
+    def delete_object(self, tag):
+        services.tag_delete(tag=tag)
