@@ -42,6 +42,11 @@ def task_get(*, user: User, pk) -> Task:
     return get_object_or_404(task_list(user=user), pk=pk)
 
 
+def task_choices(*, user: User) -> QuerySet[Task]:
+    """The user's tasks, by title, with only what a select needs (no one else's can be picked)."""
+    return Task.objects.filter(owner=user).only("id", "owner_id", "title").order_by("title", "id")
+
+
 def task_stats(*, user: User) -> dict:
     """Counts by status and priority, overdue and due today (cached; services invalidate)."""
     key = stats_cache_key(user.pk)
@@ -100,9 +105,14 @@ def task_recently_completed(*, user: User, limit: int = 5) -> QuerySet[Task]:
 
 
 def tag_list(*, user: User) -> QuerySet[Tag]:
-    """The user's tags with how many tasks and notes use each."""
-    return Tag.objects.filter(owner=user).annotate(
-        task_count=Count("tasks", distinct=True), note_count=Count("notes", distinct=True)
+    """The user's tags by name, with how many tasks and notes use each."""
+    # Explicit order: Meta.ordering does not apply to a GROUP BY query, and pages need one.
+    return (
+        Tag.objects.filter(owner=user)
+        .annotate(
+            task_count=Count("tasks", distinct=True), note_count=Count("notes", distinct=True)
+        )
+        .order_by("name", "id")
     )
 
 

@@ -6,4 +6,15 @@ app_name = "tasks"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("tasks/", views.task_list, name="list"),
+    path("tasks/new/", views.task_create, name="create"),
+    path("tasks/<int:pk>/", views.task_detail, name="detail"),
+    path("tasks/<int:pk>/row/", views.task_row, name="row"),
+    path("tasks/<int:pk>/row/edit/", views.task_row_edit, name="row-edit"),
+    path("tasks/<int:pk>/toggle/", views.task_toggle, name="toggle"),
+    path("tasks/<int:pk>/delete/", views.task_delete, name="delete"),
+    path("notes/", views.note_list, name="note-list"),
+    path("notes/new/", views.note_create, name="note-create"),
+    path("notes/<int:pk>/", views.note_detail, name="note-detail"),
+    path("notes/<int:pk>/delete/", views.note_delete, name="note-delete"),
 ]

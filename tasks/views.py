@@ -1,11 +1,370 @@
-"""Task pages."""
+"""Task and note pages: the whole page for a normal request, a fragment for an htmx one.
 
+Every action is first a plain link or form (POST, then redirect back), so each works with
+JavaScript off; htmx then does the same requests in place and swaps the fragment returned.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
+
+from tasks import charts, forms, selectors, services
+from tasks.filters import DUE_CHOICES, PRIORITY_CHOICES
+from tasks.models import Task
+
+PAGE_SIZE = 20
+CHART_DAYS = 14
+NEW_TASK_IDS = "new-task-%s"  # auto_id: the create form shares its page with filters and rows
+NEW_NOTE_IDS = "new-note-%s"
+DUE_STATS = {"overdue": "overdue", "today": "due_today", "week": "due_this_week"}
+TASK_LIST = "tasks/task_list.html"
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One list page: its template tasks/<kind>_list.html, selector, URL and filter form.
+
+    The template defines the partials <kind>-results, <kind>-create-form, <kind>-created.
+    """
+
+    kind: str
+    select: Callable
+    url_name: str
+    filter_form: type[forms.LiveFilterForm]
+
+    @property
+    def template(self) -> str:
+        return f"tasks/{self.kind}_list.html"
+
+
+TASKS = Listing("task", selectors.task_list, "tasks:list", forms.TaskFilterForm)
+NOTES = Listing("note", selectors.note_list, "tasks:note-list", forms.NoteSearchForm)
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _fragment(request) -> bool:
+    """An htmx swap wants a fragment; a history restore after a cache miss wants the page."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _safe_next(request, fallback: str) -> str:
+    """The page an action came from (its `next` field), if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(fallback)
+
+
+def _back(request, fallback: str):
+    return redirect(_safe_next(request, fallback))
+
+
+def _current_page(request, fallback: str) -> str:
+    """The page an htmx request was made from: the `next` of the fragments it returns."""
+    return request.htmx.current_url_abs_path or reverse(fallback)
+
+
+def _current_count(request, listing: Listing) -> int | None:
+    """How many rows the list the user is looking at holds now, under its filters."""
+    query = urlsplit(request.htmx.current_url or "").query
+    try:
+        return listing.select(user=request.user, filters=QueryDict(query)).count()
+    except ValidationError:
+        return None
+
+
+def _save(form, save):
+    """Call a service with the form's cleaned data; its ValidationError becomes form errors."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+
+
+def _filter_messages(error: ValidationError, form) -> list[str]:
+    return [
+        f"{form[name].label if name in form.fields else name}: {message}"
+        for name, field_messages in error.message_dict.items()
+        for message in field_messages
+    ]
+
+
+def _list_page(request, listing: Listing, **context):
+    """A filtered, paginated list: the whole page, or only its results for an htmx GET."""
+    filter_form = listing.filter_form(request.GET or None, url=reverse(listing.url_name))
+    try:
+        rows = listing.select(user=request.user, filters=request.GET)
+        filter_errors = []
+    except ValidationError as error:
+        rows, filter_errors = [], _filter_messages(error, filter_form)
+    context |= {
+        "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "filter_form": filter_form,
+        "filter_errors": filter_errors,
+    }
+    context.setdefault("next", request.get_full_path())
+    template = listing.template
+    if _fragment(request) and request.method == "GET":
+        template += f"#{listing.kind}-results"
+    return render(request, template, context)
+
+
+def _created(request, listing: Listing, obj, form, blank_form):
+    """After a create form: the new row, a blank form and the new count (htmx), or redirect.
+
+    Invalid input re-renders the form with its errors: in place for htmx (status 200, so
+    htmx swaps it), or as the whole list page.
+    """
+    kind = listing.kind
+    if not _fragment(request):
+        if obj is None:
+            back = _safe_next(request, listing.url_name)
+            return _list_page(request, listing, create_form=form, next=back)
+        messages.success(request, f"{kind.capitalize()} “{obj}” added.")
+        return _back(request, listing.url_name)
+    context = {"next": _current_page(request, listing.url_name)}
+    if obj is None:
+        context["create_form"] = form
+        response = render(request, f"{listing.template}#{kind}-create-form", context)
+        return reswap(retarget(response, f"#{kind}-create-form"), "outerHTML")
+    context |= {
+        kind: obj,
+        "create_form": forms.with_autofocus(blank_form),
+        "count": _current_count(request, listing),
+        "oob": True,
+    }
+    return render(request, f"{listing.template}#{kind}-created", context)
+
+
+def _delete(request, listing: Listing, obj, delete):
+    """GET asks for confirmation (the no-JS path); POST deletes, then redirects back, or
+    for htmx answers only the list's new count (out of band), so the row swaps to nothing."""
+    kind = listing.kind
+    if request.method == "GET":
+        context = {"object": obj, "kind": kind, "next": _safe_next(request, listing.url_name)}
+        return render(request, "tasks/confirm_delete.html", context)
+    delete()
+    if _fragment(request):
+        context = {"kind": kind, "count": _current_count(request, listing), "oob": True}
+        return render(request, "tasks/count.html", context)
+    messages.success(request, f"{kind.capitalize()} “{obj}” deleted.")
+    return _back(request, listing.url_name)
+
+
+# --- dashboard -----------------------------------------------------------------------
+
+
+def _stat_groups(stats: dict) -> list[tuple[str, list[dict]]]:
+    """The dashboard's figures, each linking to the task list filtered the same way."""
+    list_url = reverse("tasks:list")
+
+    def figure(label, count, param, value):
+        url = f"{list_url}?{urlencode({param: value})}"
+        return {"key": value, "label": label, "count": count, "url": url}
+
+    return [
+        (
+            "By status",
+            [figure(s.label, stats["by_status"][s.value], "status", s.value) for s in Task.Status],
+        ),
+        (
+            "By priority",
+            [
+                figure(label, stats["by_priority"][name], "priority", name)
+                for name, label in PRIORITY_CHOICES
+            ],
+        ),
+        ("Due", [figure(label, stats[DUE_STATS[due]], "due", due) for due, label in DUE_CHOICES]),
+    ]
 
 
 @login_required
 @require_GET
 def dashboard(request):
-    return render(request, "tasks/dashboard.html")
+    stats = selectors.task_stats(user=request.user)
+    completions = selectors.task_completions_per_day(user=request.user, days=CHART_DAYS)
+    context = {
+        "stats": stats,
+        "stat_groups": _stat_groups(stats),
+        "chart": charts.bar_chart(completions),
+        "recently_completed": selectors.task_recently_completed(user=request.user),
+    }
+    return render(request, "tasks/dashboard.html", context)
+
+
+# --- tasks ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def task_list(request):
+    return _list_page(request, TASKS, create_form=forms.TaskCreateForm(auto_id=NEW_TASK_IDS))
+
+
+@login_required
+@require_POST
+def task_create(request):
+    form = forms.TaskCreateForm(request.POST, auto_id=NEW_TASK_IDS)
+    task = _save(form, lambda data: services.task_create(owner=request.user, **data))
+    return _created(request, TASKS, task, form, forms.TaskCreateForm(auto_id=NEW_TASK_IDS))
+
+
+def _update_task(task, form):
+    """Save the edit form: (saved task or None, form to show, status).
+
+    A stale `expected_version` saves nothing and answers 409 with the form refilled from
+    the stored task, so the user sees what changed instead of overwriting it.
+    """
+    try:
+        saved = _save(form, lambda data: services.task_update(task=task, **data))
+    except services.VersionConflict as conflict:
+        return None, forms.task_conflict_form(conflict.current, auto_id=form.auto_id), 409
+    return saved, form, 200
+
+
+def _render_detail(request, task, form, status=200):
+    context = {
+        "task": task,
+        "form": form,
+        "notes": selectors.note_list(user=request.user, filters={"task": task.pk}),
+    }
+    return render(request, "tasks/task_detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_detail(request, pk):
+    """The task's page: every field in a plain form, and its notes."""
+    task = selectors.task_get(user=request.user, pk=pk)
+    form = forms.TaskForm(request.POST or None, initial=forms.task_form_data(task))
+    status = 200
+    if request.method == "POST":
+        saved, form, status = _update_task(task, form)
+        if saved:
+            messages.success(request, "Task saved.")
+            return redirect("tasks:detail", pk=task.pk)
+    return _render_detail(request, task, form, status)
+
+
+def _render_row(request, task):
+    context = {"task": task, "next": _current_page(request, "tasks:list")}
+    return render(request, f"{TASK_LIST}#task-row", context)
+
+
+@login_required
+@require_GET
+def task_row(request, pk):
+    """One row of the list (htmx: cancelling an inline edit)."""
+    task = selectors.task_get(user=request.user, pk=pk)
+    if not _fragment(request):
+        return redirect("tasks:detail", pk=task.pk)
+    return _render_row(request, task)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_row_edit(request, pk):
+    """The row's inline edit form (htmx). Without JS the row links to the detail page."""
+    task = selectors.task_get(user=request.user, pk=pk)
+    if request.method == "GET" and not _fragment(request):
+        return redirect("tasks:detail", pk=task.pk)
+    form = forms.TaskForm(
+        request.POST or None, initial=forms.task_form_data(task), auto_id=f"edit-task-{task.pk}-%s"
+    )
+    status = 200
+    if request.method == "POST":
+        saved, form, status = _update_task(task, form)
+        if saved and _fragment(request):
+            return _render_row(request, saved)
+        if saved:
+            messages.success(request, "Task saved.")
+            return _back(request, "tasks:list")
+        if not _fragment(request):
+            return _render_detail(request, task, form, status)
+    context = {
+        "task": task,
+        "form": forms.with_autofocus(form),
+        "next": _current_page(request, "tasks:list"),
+    }
+    return render(request, f"{TASK_LIST}#task-edit-row", context, status=status)
+
+
+@login_required
+@require_POST
+def task_toggle(request, pk):
+    """The row's Mark done / Reopen button."""
+    task = services.task_toggle(task=selectors.task_get(user=request.user, pk=pk))
+    if _fragment(request):
+        return _render_row(request, task)
+    messages.success(request, f"“{task}” {'marked done' if task.is_done else 'reopened'}.")
+    return _back(request, "tasks:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_delete(request, pk):
+    task = selectors.task_get(user=request.user, pk=pk)
+    return _delete(request, TASKS, task, lambda: services.task_delete(task=task))
+
+
+# --- notes ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def note_list(request):
+    form = forms.NoteForm(user=request.user, auto_id=NEW_NOTE_IDS)
+    return _list_page(request, NOTES, create_form=form)
+
+
+@login_required
+@require_POST
+def note_create(request):
+    form = forms.NoteForm(request.POST, user=request.user, auto_id=NEW_NOTE_IDS)
+    note = _save(form, lambda data: services.note_create(owner=request.user, **data))
+    blank_form = forms.NoteForm(user=request.user, auto_id=NEW_NOTE_IDS)
+    return _created(request, NOTES, note, form, blank_form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_detail(request, pk):
+    """The note's page: a plain edit form."""
+    note = selectors.note_get(user=request.user, pk=pk)
+    form = forms.NoteForm(
+        request.POST or None, user=request.user, initial=forms.note_form_data(note)
+    )
+    if request.method == "POST":
+        saved = _save(form, lambda data: services.note_update(note=note, **data))
+        if saved:
+            messages.success(request, "Note saved.")
+            return redirect("tasks:note-detail", pk=note.pk)
+    return render(request, "tasks/note_detail.html", {"note": note, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def note_delete(request, pk):
+    note = selectors.note_get(user=request.user, pk=pk)
+    return _delete(request, NOTES, note, lambda: services.note_delete(note=note))
