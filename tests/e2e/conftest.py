@@ -69,10 +69,8 @@ def new_context(new_context, browser_errors):
     """pytest-playwright's `new_context`, with every context's errors fed to `browser_errors`."""
 
     def on_console(message):
-        url = message.location.get("url", "")
-        # templates/base.html links no icon, so Chromium's own /favicon.ico request 404s.
-        if message.type == "error" and not url.endswith("/favicon.ico"):
-            browser_errors.append(f"console: {message.text} at {url}")
+        if message.type == "error":
+            browser_errors.append(f"console: {message.text} at {message.location.get('url', '')}")
 
     def on_page_error(web_error):
         browser_errors.append(f"page error: {web_error.error}")
