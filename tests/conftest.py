@@ -52,6 +52,19 @@ def other_user(db):
 
 
 @pytest.fixture
+def staff_user(db):
+    return UserFactory(
+        email="root@example.com", full_name="Staff Member", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 

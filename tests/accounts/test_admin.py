@@ -1,14 +1,6 @@
 import pytest
 
-from tests.accounts.factories import UserFactory
-
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True, email="root@example.com"))
-    return client
 
 
 def test_admin_user_list_is_searchable(staff_client, user, other_user):

@@ -1,16 +1,9 @@
 import pytest
 
 from tasks.models import Task
-from tests.accounts.factories import UserFactory
 from tests.tasks.factories import NoteFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True, full_name="Staff Member"))
-    return client
 
 
 def test_task_changelist_searches_titles_and_owner_emails(staff_client, user, other_user):
