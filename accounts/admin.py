@@ -1,8 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django_otp.admin import OTPAdminSite
 
-from accounts.models import User
+from accounts.models import AuditEvent, BackupCodeDevice, User, UserSession
+
+# Staff reach the admin only from a session verified with two-factor authentication
+# (django-otp). The first superuser enrols at /accounts/security/ (docs/operations.md).
+admin.site.__class__ = OTPAdminSite
 
 
 class UserChangeAdminForm(UserChangeForm):
@@ -45,3 +50,41 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record nobody edits by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "event", "user", "email", "ip_address"]
+    list_filter = ["event", "created_at"]
+    search_fields = ["email", "user__email", "ip_address"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(ReadOnlyAdmin):
+    list_display = ["user", "ip_address", "user_agent", "created_at"]
+    search_fields = ["user__email", "ip_address"]
+    list_select_related = ["user"]
+
+
+@admin.register(BackupCodeDevice)
+class BackupCodeDeviceAdmin(ReadOnlyAdmin):
+    """Delete a user's backup codes (with their TOTP device) when they lose access."""
+
+    list_display = ["user", "name", "confirmed"]
+    search_fields = ["user__email"]
+    exclude = ["throttling_failure_timestamp", "throttling_failure_count"]

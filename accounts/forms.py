@@ -1,63 +1,100 @@
 """Page forms for accounts: they check shape; accounts.services applies the rules."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 
 
-class SignupForm(forms.Form):
-    full_name = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+def _email(**attrs) -> forms.EmailField:
+    return forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", **attrs}),
     )
-    email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+
+
+def _password(label: str, autocomplete: str) -> forms.CharField:
+    return forms.CharField(
+        label=label, strip=False, widget=forms.PasswordInput(attrs={"autocomplete": autocomplete})
     )
-    password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+
+
+def _otp(**attrs) -> forms.CharField:
+    """A code from the authenticator app, or a backup code (letters too: no numeric keypad)."""
+    return forms.CharField(
+        label="Authentication code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", **attrs}
+        ),
     )
-    password_confirm = forms.CharField(
-        label="Confirm password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+
+
+class _ConfirmedPassword(forms.Form):
+    """A new password typed twice; only the first reaches the service."""
+
+    confirmed_field = "password"
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("password") != cleaned.get("password_confirm"):
-            self.add_error("password_confirm", "The two passwords do not match.")
-        cleaned.pop("password_confirm", None)
+        confirm = f"{self.confirmed_field}_confirm"
+        if cleaned.get(self.confirmed_field) != cleaned.get(confirm):
+            self.add_error(confirm, "The two passwords do not match.")
+        cleaned.pop(confirm, None)
         return cleaned
 
 
-class LoginForm(AuthenticationForm):
-    username = forms.EmailField(
-        label="Email", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+class SignupForm(_ConfirmedPassword):
+    full_name = forms.CharField(
+        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
+    email = _email()
+    password = _password("Password", "new-password")
+    password_confirm = _password("Confirm password", "new-password")
+
+
+class LoginForm(forms.Form):
+    """Email and password; `username` is the field name Django's login pages use."""
+
+    username = _email(autofocus=True)
+    password = _password("Password", "current-password")
+
+
+class OtpForm(forms.Form):
+    otp = _otp(autofocus=True)
+
+
+class TotpConfirmForm(forms.Form):
+    """The 6-digit code the app shows once the QR code is scanned."""
+
+    otp = forms.CharField(
+        label="6-digit code from the app",
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class TwoFactorDisableForm(forms.Form):
+    password = _password("Password", "current-password")
+    otp = _otp()
+
+
+class PasswordResetForm(forms.Form):
+    email = _email(autofocus=True)
+
+
+class SetPasswordForm(_ConfirmedPassword):
+    confirmed_field = "new_password"
+
+    new_password = _password("New password", "new-password")
+    new_password_confirm = _password("Confirm new password", "new-password")
+
+
+class PasswordChangeForm(SetPasswordForm):
+    old_password = _password("Current password", "current-password")
+
+    field_order = ["old_password", "new_password", "new_password_confirm"]
 
 
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
         max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-
-
-class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(
-        label="Current password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-    new_password_confirm = forms.CharField(
-        label="Confirm new password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("new_password") != cleaned.get("new_password_confirm"):
-            self.add_error("new_password_confirm", "The two passwords do not match.")
-        cleaned.pop("new_password_confirm", None)
-        return cleaned

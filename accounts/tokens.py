@@ -11,7 +11,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
-from accounts.models import User
+from accounts.models import SpentRefreshToken, User
 
 # When the password login that started this chain of refresh tokens happened.
 AUTH_TIME_CLAIM = "auth_time"
@@ -42,13 +42,29 @@ def refresh_token_mint(*, user: User, auth_time: int | None = None) -> RefreshTo
     return token
 
 
+class RefreshTokenReused(TokenError):
+    """A refresh token already spent by rotation came back: it was copied."""
+
+    def __init__(self, user: User):
+        super().__init__("Token has already been used")
+        self.user = user
+
+
+class _UncheckedBlacklistRefreshToken(RefreshToken):
+    """Checks signature, type and expiry; the blacklist is read under the row lock."""
+
+    def check_blacklist(self) -> None:
+        pass
+
+
 def refresh_token_rotate(raw_token: str) -> RefreshToken:
     """Spend a refresh token once and mint its successor.
 
     The outstanding row is locked so two parallel refreshes of one token cannot both
-    succeed; the loser sees the blacklist entry the winner wrote.
+    succeed; the loser sees the blacklist entry the winner wrote. Raises
+    RefreshTokenReused for a token that rotation already spent.
     """
-    token = RefreshToken(raw_token)  # signature, expiry and blacklist
+    token = _UncheckedBlacklistRefreshToken(raw_token)
     with transaction.atomic():
         # order_by(): the model's default ordering joins the nullable user FK,
         # which PostgreSQL cannot lock.
@@ -61,9 +77,15 @@ def refresh_token_rotate(raw_token: str) -> RefreshToken:
         if outstanding is None:
             raise TokenError("Token is invalid")
         if BlacklistedToken.objects.filter(token=outstanding).exists():
+            spent = SpentRefreshToken.objects.filter(jti=outstanding.jti).first()
+            if spent is not None:
+                raise RefreshTokenReused(spent.user)
             raise TokenError("Token is blacklisted")
         user = refresh_token_user(token)
         BlacklistedToken.objects.create(token=outstanding)
+        SpentRefreshToken.objects.create(
+            jti=outstanding.jti, user=user, expires_at=outstanding.expires_at
+        )
         return refresh_token_mint(user=user, auth_time=token.get(AUTH_TIME_CLAIM))
 
 

@@ -10,6 +10,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
+from accounts.ratelimits import RateLimited
+
 
 def exception_handler(exc, context):
     """Turn service errors into DRF ones and give every `detail` error a `code`."""
@@ -20,6 +22,10 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, TokenError):
         exc = InvalidToken(str(exc))
+    elif isinstance(exc, RateLimited):
+        # Sets Retry-After, like DRF's own throttles.
+        exc = exceptions.Throttled(wait=exc.retry_after)
+    _add_authenticate_header(exc, context)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data.setdefault("code", _error_code(exc))
@@ -38,6 +44,19 @@ class PreconditionFailed(exceptions.APIException):
     def __init__(self, detail=None, *, etag: str):
         super().__init__(detail)
         self.etag = etag
+
+
+def _add_authenticate_header(exc, context) -> None:
+    """A 401 must name the auth scheme (WWW-Authenticate). DRF's APIView adds it before
+    this handler runs, so an error translated here (TokenError) would go without."""
+    if not isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
+        return
+    view, request = context.get("view"), context.get("request")
+    if getattr(exc, "auth_header", None) or view is None or request is None:
+        return
+    header = view.get_authenticate_header(request)
+    if header:
+        exc.auth_header = header
 
 
 def _field_messages(error: DjangoValidationError) -> dict[str, list[str]]:

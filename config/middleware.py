@@ -24,3 +24,24 @@ class HtmxLoginRedirectMiddleware:
         ):
             return HttpResponseClientRedirect(response["Location"])
         return response
+
+
+class NoStoreAuthenticatedMiddleware:
+    """Keep pages and API answers meant for one signed-in user out of every cache.
+
+    Applies to a request with a signed-in session user or an Authorization header, unless the
+    view chose its own Cache-Control. Static files never get here: whitenoise answers them
+    earlier, with their own long-lived Cache-Control.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.has_header("Cache-Control"):
+            return response
+        user = getattr(request, "user", None)
+        if "HTTP_AUTHORIZATION" in request.META or (user is not None and user.is_authenticated):
+            response["Cache-Control"] = "no-store"
+        return response

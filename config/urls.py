@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import views as account_views
 from config import health
 
 api_v1 = [
@@ -12,6 +13,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("tasks.urls")),
     path("accounts/", include("accounts.urls")),
+    path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     path("ready/", health.ready, name="ready"),

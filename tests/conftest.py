@@ -1,6 +1,8 @@
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts import services
@@ -60,7 +62,12 @@ def staff_user(db):
 
 @pytest.fixture
 def staff_client(client, staff_user):
+    """Staff signed in with a verified second factor, as OTPAdminSite requires."""
+    device = TOTPDevice.objects.create(user=staff_user, name="Phone", confirmed=True)
     client.force_login(staff_user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
 
 

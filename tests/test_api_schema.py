@@ -13,17 +13,30 @@ def test_the_openapi_schema_is_valid(tmp_path):
     assert schema["openapi"].startswith("3.")
 
 
+AUTH_PUBLIC = (
+    "/api/v1/auth/register/",
+    "/api/v1/auth/token/",
+    "/api/v1/auth/token/refresh/",
+    "/api/v1/auth/logout/",
+    "/api/v1/auth/password/reset/",
+    "/api/v1/auth/password/reset/confirm/",
+    "/api/v1/auth/email/verify/",
+)
+AUTH_SIGNED_IN = (
+    "/api/v1/auth/me/",
+    "/api/v1/auth/password/change/",
+    "/api/v1/auth/email/verify/resend/",
+    "/api/v1/auth/2fa/setup/",
+    "/api/v1/auth/2fa/confirm/",
+    "/api/v1/auth/2fa/disable/",
+    "/api/v1/auth/2fa/backup-codes/",
+)
+
+
 def test_the_schema_describes_the_auth_api_and_jwt(client):
     schema = yaml.safe_load(client.get(reverse("api-schema")).content)
     paths = schema["paths"]
-    for path in (
-        "/api/v1/auth/register/",
-        "/api/v1/auth/token/",
-        "/api/v1/auth/token/refresh/",
-        "/api/v1/auth/logout/",
-        "/api/v1/auth/me/",
-        "/api/v1/auth/password/change/",
-    ):
+    for path in AUTH_PUBLIC + AUTH_SIGNED_IN:
         assert path in paths
     assert schema["components"]["securitySchemes"]["jwtAuth"]["scheme"] == "bearer"
     me = paths["/api/v1/auth/me/"]["get"]
@@ -32,6 +45,40 @@ def test_the_schema_describes_the_auth_api_and_jwt(client):
     register = paths["/api/v1/auth/register/"]["post"]
     assert "400" in register["responses"]
     assert register.get("security") in (None, [], [{}])
+
+
+def test_the_schema_describes_every_auth_operation_with_its_errors(schema):
+    paths = schema["paths"]
+    for path in AUTH_PUBLIC + AUTH_SIGNED_IN:
+        for method, operation in paths[path].items():
+            assert operation["tags"] == ["auth"], path
+            throttled = operation["responses"]["429"]
+            assert throttled["content"]["application/json"]["schema"]["$ref"].endswith("/Error"), (
+                path
+            )
+            assert "Retry-After" in throttled["headers"], path
+            if path in AUTH_SIGNED_IN:
+                assert {"jwtAuth": []} in operation["security"], path
+                assert "401" in operation["responses"], path
+            else:
+                assert operation.get("security") in (None, [], [{}]), path
+            if method != "get" and path != "/api/v1/auth/email/verify/resend/":
+                assert "400" in operation["responses"], (path, method)
+    login = paths["/api/v1/auth/token/"]["post"]
+    assert "otp" in schema["components"]["schemas"]["TokenObtainRequest"]["properties"]
+    assert "otp" not in schema["components"]["schemas"]["TokenObtainRequest"]["required"]
+    examples = login["responses"]["401"]["content"]["application/json"]["examples"]
+    assert {example["value"]["code"] for example in examples.values()} == {
+        "invalid_credentials",
+        "otp_required",
+        "otp_invalid",
+    }
+    assert "email_verified" in schema["components"]["schemas"]["User"]["required"]
+    assert set(schema["components"]["schemas"]["OtpSetup"]["properties"]) == {
+        "secret",
+        "otpauth_uri",
+        "qr_svg",
+    }
 
 
 TASKS_API = {

@@ -5,18 +5,37 @@ from rest_framework import serializers
 from accounts.models import User
 
 
+def _password(**kwargs) -> serializers.CharField:
+    return serializers.CharField(trim_whitespace=False, max_length=128, **kwargs)
+
+
+OTP_HELP = "The 6-digit code from the authenticator app, or an unused backup code."
+
+
+def _otp(*, help_text: str = OTP_HELP, **kwargs) -> serializers.CharField:
+    return serializers.CharField(max_length=32, help_text=help_text, **kwargs)
+
+
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     full_name = serializers.CharField(max_length=150)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    password = _password(write_only=True)
 
 
 class UserSerializer(serializers.ModelSerializer):
     two_factor_enabled = serializers.BooleanField(read_only=True)
+    email_verified = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "date_joined", "two_factor_enabled"]
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "date_joined",
+            "two_factor_enabled",
+            "email_verified",
+        ]
         read_only_fields = fields
 
 
@@ -25,8 +44,15 @@ class ProfileUpdateSerializer(serializers.Serializer):
 
 
 class TokenObtainSerializer(serializers.Serializer):
+    # Not an EmailField: a malformed address is just wrong credentials (401).
     email = serializers.CharField(max_length=254)
-    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    password = _password(write_only=True)
+    otp = _otp(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=f"Required when the account has two-factor authentication on. {OTP_HELP}",
+    )
 
 
 class RefreshTokenSerializer(serializers.Serializer):
@@ -39,5 +65,51 @@ class TokenPairSerializer(serializers.Serializer):
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(trim_whitespace=False, max_length=128)
-    new_password = serializers.CharField(trim_whitespace=False, max_length=128)
+    old_password = _password()
+    new_password = _password()
+
+
+# --- two-factor authentication ------------------------------------------------------
+
+
+class OtpSetupSerializer(serializers.Serializer):
+    secret = serializers.CharField(help_text="The base32 secret, for typing into the app.")
+    otpauth_uri = serializers.CharField(help_text="An otpauth://totp/ URI with the secret.")
+    qr_svg = serializers.CharField(help_text="The URI as an inline SVG QR code.")
+
+
+class OtpSerializer(serializers.Serializer):
+    otp = _otp()
+
+
+class OtpDisableSerializer(serializers.Serializer):
+    password = _password()
+    otp = _otp()
+
+
+class BackupCodesSerializer(serializers.Serializer):
+    backup_codes = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Single-use recovery codes, shown only this once; older ones stop working.",
+    )
+
+
+# --- password reset and email verification ------------------------------------------
+
+
+class PasswordResetSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    uid = serializers.CharField(max_length=64, help_text="The `uidb64` part of the emailed link.")
+    token = serializers.CharField(max_length=128, help_text="The `token` part of the link.")
+    new_password = _password()
+
+
+class EmailVerifySerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=512, help_text="The token part of the emailed link.")
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,20 +1,84 @@
-"""Accounts API: registration, JWT login/refresh/logout, profile and password."""
+"""Accounts API: sign-up, JWT login (with 2FA), tokens, profile, passwords and 2FA.
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+Every rule, limit and audit entry lives in accounts.services; these views check shapes
+and translate the service's sign-in errors into 401s with a stable `code`. Django
+ValidationError (400), TokenError (401) and RateLimited (429 with Retry-After) are
+translated for every API view in config.api.exception_handler.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import ratelimits, services
 from accounts.api import serializers
-from config.api import ErrorSerializer, FieldErrorsSerializer
+from config.api import BAD_REQUEST, UNAUTHORIZED, ErrorSerializer, FieldErrorsSerializer
 
-BAD_REQUEST = OpenApiResponse(FieldErrorsSerializer, description="Invalid fields")
-UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Not authenticated")
+RESEND_VERIFICATION_RATE = "3/h"
+RESET_REQUESTED = "If an account exists for this address, we have sent a link."
+VERIFICATION_SENT = "We have sent a new verification link."
+ALREADY_VERIFIED = "Your email address is already verified."
+
 TOKEN_REFUSED = OpenApiResponse(
-    ErrorSerializer, description="Token invalid, expired, already used or revoked"
+    ErrorSerializer,
+    description="`token_not_valid`: the refresh token is invalid, expired, revoked or already "
+    "used. Presenting a token that was already rotated revokes every refresh token of the "
+    "account.",
 )
+LOGIN_ERRORS = {
+    services.InvalidCredentials: (
+        "No active account found with the given credentials.",
+        "invalid_credentials",
+    ),
+    services.OtpRequired: (
+        "Enter the code from your authenticator app or a backup code.",
+        "otp_required",
+    ),
+    services.OtpInvalid: ("That code is not valid or was already used.", "otp_invalid"),
+}
+LOGIN_REFUSED = OpenApiResponse(
+    ErrorSerializer,
+    description="`invalid_credentials`: wrong email or password; `otp_required`: the password "
+    "is right and the account has two-factor authentication on, so send `otp` too; "
+    "`otp_invalid`: the code is wrong or was already used.",
+    examples=[
+        OpenApiExample(code, value={"detail": message, "code": code}, status_codes=["401"])
+        for message, code in LOGIN_ERRORS.values()
+    ],
+)
+TOO_MANY_REQUESTS = OpenApiResponse(
+    ErrorSerializer,
+    description="`throttled`: too many requests or attempts; the Retry-After header says "
+    "after how many seconds to try again.",
+)
+RETRY_AFTER = OpenApiParameter(
+    "Retry-After",
+    OpenApiTypes.INT,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the client may try again.",
+)
+
+
+def _field_errors(description: str) -> OpenApiResponse:
+    return OpenApiResponse(FieldErrorsSerializer, description=description)
+
+
+def _auth_schema(*, responses: dict, request=None, public: bool = False):
+    """Tag "auth", and 429 with Retry-After everywhere (every endpoint is throttled). A
+    public endpoint takes no token; any other answers 401 without one."""
+    if not public:
+        responses = {**responses, 401: UNAUTHORIZED}
+    return extend_schema(
+        tags=["auth"],
+        request=request,
+        responses={**responses, 429: TOO_MANY_REQUESTS},
+        parameters=[RETRY_AFTER],
+        **({"auth": []} if public else {}),
+    )
 
 
 class PublicView(APIView):
@@ -33,56 +97,61 @@ def _validated(serializer_class, request) -> dict:
     return serializer.validated_data
 
 
+# --- sign-up and tokens ---------------------------------------------------------------
+
+
 class RegisterView(PublicView):
-    @extend_schema(
-        tags=["auth"],
+    @_auth_schema(
         request=serializers.RegisterSerializer,
         responses={201: serializers.UserSerializer, 400: BAD_REQUEST},
-        auth=[],
+        public=True,
     )
     def post(self, request):
-        """Create an account."""
-        user = services.user_create(**_validated(serializers.RegisterSerializer, request))
+        """Create an account and email a link that verifies its address (limited per IP)."""
+        data = _validated(serializers.RegisterSerializer, request)
+        user = services.user_register(request=request, **data)
         return Response(serializers.UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class TokenObtainView(PublicView):
-    @extend_schema(
-        tags=["auth"],
+    @_auth_schema(
         request=serializers.TokenObtainSerializer,
-        responses={200: serializers.TokenPairSerializer, 400: BAD_REQUEST, 401: UNAUTHORIZED},
-        auth=[],
+        responses={200: serializers.TokenPairSerializer, 400: BAD_REQUEST, 401: LOGIN_REFUSED},
+        public=True,
     )
     def post(self, request):
-        """Log in with email and password; returns an access and a refresh token."""
-        credentials = _validated(serializers.TokenObtainSerializer, request)
-        user = services.user_authenticate(request=request, **credentials)
-        if user is None:
-            raise exceptions.AuthenticationFailed(
-                "No active account found with the given credentials.", code="invalid_credentials"
+        """Log in with email, password and, with 2FA on, a code; returns a token pair."""
+        data = _validated(serializers.TokenObtainSerializer, request)
+        try:
+            pair = services.token_login(
+                request=request,
+                email=data["email"],
+                password=data["password"],
+                otp=data.get("otp") or None,
             )
-        return Response(services.token_pair_issue(user=user))
+        except tuple(LOGIN_ERRORS) as error:
+            message, code = LOGIN_ERRORS[type(error)]
+            raise exceptions.AuthenticationFailed(message, code=code) from error
+        return Response(pair)
 
 
 class TokenRefreshView(PublicView):
-    @extend_schema(
-        tags=["auth"],
+    @_auth_schema(
         request=serializers.RefreshTokenSerializer,
         responses={200: serializers.TokenPairSerializer, 400: BAD_REQUEST, 401: TOKEN_REFUSED},
-        auth=[],
+        public=True,
     )
     def post(self, request):
         """Trade a refresh token for a new pair; the old refresh token is spent."""
         data = _validated(serializers.RefreshTokenSerializer, request)
-        return Response(services.token_pair_refresh(refresh=data["refresh"]))
+        return Response(services.token_pair_refresh(refresh=data["refresh"], request=request))
 
 
 class LogoutView(PublicView):
-    @extend_schema(
-        tags=["auth"],
+    @_auth_schema(
         request=serializers.RefreshTokenSerializer,
         responses={204: None, 400: BAD_REQUEST, 401: TOKEN_REFUSED},
-        auth=[],
+        public=True,
     )
     def post(self, request):
         """Revoke a refresh token. The access token lapses on its own within minutes."""
@@ -91,16 +160,18 @@ class LogoutView(PublicView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# --- the signed-in user -----------------------------------------------------------------
+
+
 class MeView(APIView):
-    @extend_schema(tags=["auth"], responses={200: serializers.UserSerializer, 401: UNAUTHORIZED})
+    @_auth_schema(responses={200: serializers.UserSerializer})
     def get(self, request):
         """The logged-in user."""
         return Response(serializers.UserSerializer(request.user).data)
 
-    @extend_schema(
-        tags=["auth"],
+    @_auth_schema(
         request=serializers.ProfileUpdateSerializer,
-        responses={200: serializers.UserSerializer, 400: BAD_REQUEST, 401: UNAUTHORIZED},
+        responses={200: serializers.UserSerializer, 400: BAD_REQUEST},
     )
     def patch(self, request):
         """Change the logged-in user's name."""
@@ -110,13 +181,142 @@ class MeView(APIView):
 
 
 class PasswordChangeView(APIView):
-    @extend_schema(
-        tags=["auth"],
+    @_auth_schema(
         request=serializers.PasswordChangeSerializer,
-        responses={204: None, 400: BAD_REQUEST, 401: UNAUTHORIZED},
+        responses={204: None, 400: BAD_REQUEST},
     )
     def post(self, request):
         """Change the password; every session and refresh token of the user stops working."""
         data = _validated(serializers.PasswordChangeSerializer, request)
-        services.user_password_change(user=request.user, **data)
+        services.user_password_change(user=request.user, request=request, **data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- two-factor authentication ------------------------------------------------------
+
+
+class OtpSetupView(APIView):
+    @_auth_schema(
+        responses={
+            200: serializers.OtpSetupSerializer,
+            400: _field_errors("`non_field_errors`: two-factor authentication is already on."),
+        },
+    )
+    def post(self, request):
+        """Start enrolling an authenticator app; confirm it with a code at 2fa/confirm/."""
+        device = services.otp_setup(user=request.user)
+        return Response(services.otp_setup_details(device))
+
+
+class OtpConfirmView(APIView):
+    @_auth_schema(
+        request=serializers.OtpSerializer,
+        responses={
+            200: serializers.BackupCodesSerializer,
+            400: _field_errors("`otp`: the code is wrong, or setup was not started."),
+        },
+    )
+    def post(self, request):
+        """Turn 2FA on with a code from the app; returns backup codes (shown only now)."""
+        data = _validated(serializers.OtpSerializer, request)
+        codes = services.otp_confirm(user=request.user, otp=data["otp"], request=request)
+        return Response({"backup_codes": codes})
+
+
+class OtpDisableView(APIView):
+    @_auth_schema(
+        request=serializers.OtpDisableSerializer,
+        responses={204: None, 400: _field_errors("`password` or `otp` is wrong.")},
+    )
+    def post(self, request):
+        """Turn 2FA off; needs the password and a current code or a backup code."""
+        data = _validated(serializers.OtpDisableSerializer, request)
+        services.otp_disable(user=request.user, request=request, **data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BackupCodesView(APIView):
+    @_auth_schema(
+        responses={
+            200: serializers.BackupCodesSerializer,
+            400: _field_errors("`non_field_errors`: two-factor authentication is off."),
+        },
+    )
+    def post(self, request):
+        """Replace the backup codes (2FA must be on); the old ones stop working."""
+        codes = services.backup_codes_regenerate(user=request.user, request=request)
+        return Response({"backup_codes": codes})
+
+
+# --- password reset and email verification ------------------------------------------
+
+
+class PasswordResetView(PublicView):
+    @_auth_schema(
+        request=serializers.PasswordResetSerializer,
+        responses={202: serializers.DetailSerializer, 400: BAD_REQUEST},
+        public=True,
+    )
+    def post(self, request):
+        """Email a single-use reset link; the answer is the same whether the account exists."""
+        data = _validated(serializers.PasswordResetSerializer, request)
+        services.password_reset_request(request=request, email=data["email"])
+        return Response({"detail": RESET_REQUESTED}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmView(PublicView):
+    @_auth_schema(
+        request=serializers.PasswordResetConfirmSerializer,
+        responses={
+            204: None,
+            400: _field_errors(
+                "`token`: the link is invalid, already used or expired; `new_password`: "
+                "the password validators' messages."
+            ),
+        },
+        public=True,
+    )
+    def post(self, request):
+        """Set a new password from a reset link; every session and refresh token dies."""
+        data = _validated(serializers.PasswordResetConfirmSerializer, request)
+        services.password_reset_confirm(
+            uidb64=data["uid"],
+            token=data["token"],
+            new_password=data["new_password"],
+            request=request,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EmailVerifyView(PublicView):
+    @_auth_schema(
+        request=serializers.EmailVerifySerializer,
+        responses={
+            200: serializers.UserSerializer,
+            400: _field_errors("`token`: the link is invalid or has expired."),
+        },
+        public=True,
+    )
+    def post(self, request):
+        """Mark the address verified with the token from the emailed link."""
+        data = _validated(serializers.EmailVerifySerializer, request)
+        user = services.email_verify(token=data["token"], request=request)
+        return Response(serializers.UserSerializer(user).data)
+
+
+class EmailVerifyResendView(APIView):
+    @_auth_schema(
+        responses={
+            200: OpenApiResponse(
+                serializers.DetailSerializer, description="Already verified: nothing sent."
+            ),
+            202: OpenApiResponse(serializers.DetailSerializer, description="A link was sent."),
+        }
+    )
+    def post(self, request):
+        """Email a new verification link (at most 3 an hour) unless already verified."""
+        if request.user.email_verified:
+            return Response({"detail": ALREADY_VERIFIED})
+        ratelimits.consume(request, "verify-resend", request.user.pk, RESEND_VERIFICATION_RATE)
+        services.email_verification_send(user=request.user, request=request)
+        return Response({"detail": VERIFICATION_SENT}, status=status.HTTP_202_ACCEPTED)

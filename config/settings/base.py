@@ -31,7 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "django_ratelimit",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
@@ -45,6 +45,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above whitenoise so static files get them too; CORS first to answer preflights.
+    "corsheaders.middleware.CorsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.HtmxLoginRedirectMiddleware",
+    "config.middleware.NoStoreAuthenticatedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -138,6 +143,7 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tasks:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Argon2 first; older hashes are upgraded to it at the next successful login.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -151,6 +157,35 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Two-factor authentication (django-otp) ------------------------------------
+OTP_TOTP_ISSUER = "TaskFlow"
+OTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code on a device
+BACKUP_CODE_COUNT = 10
+
+# --- Rate limits (django-ratelimit and DRF throttles share the cache) -------------
+# How many proxies in front of the app append to X-Forwarded-For (Render/Railway: 1).
+# 0 trusts nobody: the TCP peer is the client, and a forged header changes nothing.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+RATELIMIT_IP_META_KEY = "accounts.ratelimits.client_ip_from_request"
+# Redis unreachable: limits stop counting rather than blocking every sign-in.
+RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
+RATE_LOGIN_FAILURES_PER_ACCOUNT = env.str("RATE_LOGIN_FAILURES_PER_ACCOUNT", default="5/m")
+RATE_LOGIN_FAILURES_PER_IP = env.str("RATE_LOGIN_FAILURES_PER_IP", default="20/m")
+RATE_REGISTRATION_PER_IP = env.str("RATE_REGISTRATION_PER_IP", default="10/h")
+RATE_PASSWORD_RESET_PER_IP = env.str("RATE_PASSWORD_RESET_PER_IP", default="5/h")
+RATE_PASSWORD_RESET_PER_EMAIL = env.str("RATE_PASSWORD_RESET_PER_EMAIL", default="5/h")
+RATE_OTP_CHECKS_PER_USER = env.str("RATE_OTP_CHECKS_PER_USER", default="5/m")
+RATE_API_ANON = env.str("RATE_API_ANON", default="60/min")
+RATE_API_USER = env.str("RATE_API_USER", default="600/min")
+if not REDIS_URL:
+    # Local memory is per process: fine for runserver and tests, never for gunicorn
+    # workers (production requires REDIS_URL).
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+
+# --- Password reset and email verification ----------------------------------------
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 86400)
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -179,6 +214,64 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
+# --- Content Security Policy, Permissions-Policy, CORS ---------------------------
+# Scripts and styles come only from our static files: no inline code, no eval. htmx keeps to
+# that with allowEval and includeIndicatorStyles off (templates/base.html). The one inline
+# script and style, Swagger UI's at /api/docs/, carry this response's nonce
+# (templates/drf_spectacular/swagger_ui.html); no other page reads the nonce, so no other
+# page's header has one.
+from csp import constants as csp_values  # noqa: E402 - lowercase: not a setting itself
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_values.SELF],
+        "script-src": [csp_values.SELF, csp_values.NONCE],
+        "style-src": [csp_values.SELF, csp_values.NONCE],
+        # Pico CSS draws checkboxes, radios and select arrows as data: SVG images.
+        "img-src": [csp_values.SELF, "data:"],
+        "object-src": [csp_values.NONE],
+        "base-uri": [csp_values.NONE],
+        "frame-ancestors": [csp_values.NONE],
+        "form-action": [csp_values.SELF],
+    }
+}
+
+# Powerful browser features the app never uses, denied to it and to anything it embeds.
+# Only names Chromium knows: an unknown one logs a console warning on every page.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
+# Cross-origin browser clients may call the JSON API only; pages, admin and forms stay
+# same-origin. The API authenticates with bearer tokens, never cookies: no credentials.
+INSTALLED_APPS += ["corsheaders"]  # its system checks validate the settings below
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "if-match", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # No BasicAuthentication: a Basic header would cost a full password hash per request.
@@ -189,6 +282,13 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.api.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": RATE_API_ANON, "user": RATE_API_USER},
+    # The same trusted-proxy rule as django-ratelimit (accounts.ratelimits).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

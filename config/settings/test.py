@@ -5,3 +5,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# django-otp doubles a wait after each wrong code (from 1 s); tests that enter a
+# wrong code and then the right one would have to sleep. One test restores the delay.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_THROTTLE_FACTOR = 0

@@ -1,10 +1,11 @@
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from accounts import services
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from tests.accounts.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -39,8 +40,10 @@ def test_register_creates_an_account(api_client):
         "full_name": "New Person",
         "date_joined": response.json()["date_joined"],
         "two_factor_enabled": False,
+        "email_verified": False,
     }
     assert "password" not in response.json()
+    assert [message.to for message in mail.outbox] == [["new@example.com"]]
 
 
 def test_register_refuses_an_email_used_in_any_letter_case(api_client, user):
@@ -84,6 +87,7 @@ def test_register_answers_malformed_bodies_with_400(
     assert response.status_code == 400
     assert set(response.json()) == expected_fields
     assert not User.objects.exists()
+    assert not mail.outbox
 
 
 def test_register_reports_each_wrongly_typed_field(api_client):
@@ -115,6 +119,14 @@ def test_token_refuses_wrong_credentials_with_401(api_client, user, credentials)
     response = api_client.post(TOKEN, credentials)
     assert response.status_code == 401
     assert response.json()["code"] == "invalid_credentials"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_token_ignores_a_code_when_2fa_is_off(api_client, user):
+    response = api_client.post(
+        TOKEN, {"email": user.email, "password": DEFAULT_PASSWORD, "otp": "123456"}
+    )
+    assert response.status_code == 200
 
 
 def test_token_refuses_an_inactive_user(api_client, user):
@@ -143,8 +155,11 @@ def test_refresh_rotates_and_reusing_the_old_token_is_a_401(api_client, token_pa
     reuse = api_client.post(REFRESH, {"refresh": token_pair["refresh"]})
     assert reuse.status_code == 401
     assert reuse.json()["code"] == "token_not_valid"
+    assert reuse["WWW-Authenticate"] == 'Bearer realm="api"'
 
-    assert api_client.post(REFRESH, {"refresh": first.json()["refresh"]}).status_code == 200
+    # A spent token coming back means it was copied: its successor dies with it
+    # (tests/accounts/test_api_security.py covers the whole family).
+    assert api_client.post(REFRESH, {"refresh": first.json()["refresh"]}).status_code == 401
 
 
 @pytest.mark.parametrize("junk", ["", "not-a-token", "a.b.c"])
@@ -209,6 +224,7 @@ def test_me_shows_the_user(jwt_client, user):
     assert data["email"] == "ann@example.com"
     assert data["full_name"] == "Ann Example"
     assert data["two_factor_enabled"] is False
+    assert data["email_verified"] is False
     assert data["date_joined"].startswith(str(user.date_joined.year))
 
 
@@ -249,6 +265,17 @@ def test_password_change_kills_refresh_tokens_access_tokens_and_other_sessions(
     assert browser.get(reverse("tasks:dashboard")).status_code == 302
     new_login = api_client.post(TOKEN, {"email": user.email, "password": STRONG})
     assert new_login.status_code == 200
+
+
+def test_password_change_is_audited_with_the_client_address(jwt_client, user):
+    response = jwt_client.post(
+        PASSWORD_CHANGE,
+        {"old_password": DEFAULT_PASSWORD, "new_password": STRONG},
+        REMOTE_ADDR="198.51.100.20",
+    )
+    assert response.status_code == 204
+    event = AuditEvent.objects.get(user=user, event="password_changed")
+    assert event.ip_address == "198.51.100.20"
 
 
 def test_password_change_with_the_wrong_old_password_is_a_400(jwt_client, user):

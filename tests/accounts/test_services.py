@@ -5,7 +5,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
-from accounts.models import User
+from accounts.models import AuditEvent, User
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,22 +50,20 @@ def test_login_lookup_ignores_letter_case(user):
     assert User.objects.get_by_natural_key("ANN@EXAMPLE.COM") == user
 
 
-def test_user_authenticate_accepts_the_email_in_any_case(rf, user):
-    found = services.user_authenticate(
+def test_login_check_password_accepts_the_email_in_any_case(rf, user):
+    found = services.login_check_password(
         request=rf.post("/"), email="Ann@Example.com", password=DEFAULT_PASSWORD
     )
     assert found == user
 
 
-def test_user_authenticate_refuses_an_inactive_user(rf, user):
+def test_login_check_password_refuses_an_inactive_user(rf, user):
     user.is_active = False
     user.save()
-    assert (
-        services.user_authenticate(
+    with pytest.raises(services.InvalidCredentials):
+        services.login_check_password(
             request=rf.post("/"), email=user.email, password=DEFAULT_PASSWORD
         )
-        is None
-    )
 
 
 def test_user_update_changes_the_name_and_validates_it(user):
@@ -102,13 +100,33 @@ def test_password_change_revokes_every_refresh_token(user):
             services.token_pair_refresh(refresh=pair["refresh"])
 
 
-def test_refresh_rotates_and_the_spent_token_cannot_be_used_again(user):
+def test_refresh_rotates_and_the_successor_keeps_working(user):
     pair = services.token_pair_issue(user=user)
     rotated = services.token_pair_refresh(refresh=pair["refresh"])
     assert rotated["refresh"] != pair["refresh"]
+    assert services.token_pair_refresh(refresh=rotated["refresh"])["access"]
+
+
+def test_reusing_a_rotated_token_kills_the_whole_family_and_is_audited(user):
+    pair = services.token_pair_issue(user=user)
+    other_device = services.token_pair_issue(user=user)
+    rotated = services.token_pair_refresh(refresh=pair["refresh"])
     with pytest.raises(TokenError):
         services.token_pair_refresh(refresh=pair["refresh"])
-    assert services.token_pair_refresh(refresh=rotated["refresh"])["access"]
+    for survivor in (rotated, other_device):
+        with pytest.raises(TokenError):
+            services.token_pair_refresh(refresh=survivor["refresh"])
+    assert AuditEvent.objects.filter(user=user, event="refresh_token_reused").count() == 1
+
+
+def test_a_logged_out_token_presented_again_is_refused_without_killing_others(user):
+    pair = services.token_pair_issue(user=user)
+    other_device = services.token_pair_issue(user=user)
+    services.token_revoke(refresh=pair["refresh"])
+    with pytest.raises(TokenError):
+        services.token_pair_refresh(refresh=pair["refresh"])
+    assert services.token_pair_refresh(refresh=other_device["refresh"])["access"]
+    assert not AuditEvent.objects.filter(event="refresh_token_reused").exists()
 
 
 def test_refresh_keeps_the_login_time_and_never_outlives_the_chain_cap(user, settings):

@@ -1,4 +1,5 @@
 import pytest
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
@@ -43,6 +44,7 @@ def test_signup_logs_the_user_in_and_sends_them_to_the_dashboard(client):
     dashboard = client.get(DASHBOARD)
     assert dashboard.status_code == 200
     assert dashboard.context["user"] == user
+    assert [message.to for message in mail.outbox] == [["new@example.com"]]  # verification
 
 
 def test_signup_shows_an_error_when_the_confirmation_differs(client):

@@ -1,0 +1,245 @@
+"""Rate limits as API clients meet them: 429 with Retry-After, at the configured rates.
+
+Sign-in, sign-up, password reset and code checks (accounts.ratelimits), the DRF throttles,
+clients behind proxies, two clients sharing Redis, and Redis being down.
+"""
+
+import time
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.cache import caches
+from django.test import RequestFactory
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit.core import get_usage
+from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle
+
+from accounts.models import User
+from tests.accounts.factories import DEFAULT_PASSWORD
+from tests.accounts.otp import enable_two_factor, totp_code
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = reverse("auth-api:token")
+REFRESH = reverse("auth-api:token-refresh")
+ME = reverse("auth-api:me")
+REGISTER = reverse("auth-api:register")
+RESET = reverse("auth-api:password-reset")
+SETUP_2FA = reverse("auth-api:2fa-setup")
+CONFIRM_2FA = reverse("auth-api:2fa-confirm")
+RESEND = reverse("auth-api:email-verify-resend")
+MINUTE, HOUR = 60, 3600
+
+
+def fresh_window(group: str, value, rate: str, *, seconds: int = 5) -> None:
+    """Wait for the next fixed window if this one ends within `seconds`, so that every
+    attempt a test makes is counted in one window."""
+    usage = get_usage(RequestFactory().get("/"), group=group, key=lambda *_: str(value), rate=rate)
+    if usage is not None and usage["time_left"] < seconds:
+        time.sleep(usage["time_left"] + 1)
+
+
+def login(client, email: str, password: str, **extra):
+    return client.post(TOKEN, {"email": email, "password": password}, **extra)
+
+
+def assert_throttled(response, *, within: int) -> None:
+    assert response.status_code == 429
+    assert response.json()["code"] == "throttled"
+    assert 0 < int(response["Retry-After"]) <= within
+
+
+# --- sign-in ---------------------------------------------------------------------------
+
+
+def test_five_failed_logins_lock_the_account_even_for_the_right_password(
+    api_client, user, other_user
+):
+    fresh_window("login-account", user.email, settings.RATE_LOGIN_FAILURES_PER_ACCOUNT)
+    for _ in range(5):
+        assert login(api_client, user.email, "wrong-password").status_code == 401
+    assert_throttled(login(api_client, "ANN@example.com", DEFAULT_PASSWORD), within=MINUTE)
+    assert_throttled(
+        login(api_client, user.email, DEFAULT_PASSWORD, REMOTE_ADDR="198.51.100.9"),
+        within=MINUTE,
+    )
+    assert login(api_client, other_user.email, DEFAULT_PASSWORD).status_code == 200
+
+
+def test_twenty_failures_from_one_address_block_it_for_every_account(api_client, user):
+    fresh_window("login-ip", "127.0.0.1", settings.RATE_LOGIN_FAILURES_PER_IP)
+    for n in range(20):
+        assert login(api_client, f"guess{n}@example.com", "wrong").status_code == 401
+    assert_throttled(login(api_client, user.email, DEFAULT_PASSWORD), within=MINUTE)
+    elsewhere = login(api_client, user.email, DEFAULT_PASSWORD, REMOTE_ADDR="198.51.100.1")
+    assert elsewhere.status_code == 200
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_address_limit(api_client, user):
+    assert settings.TRUSTED_PROXY_COUNT == 0  # the default: no proxy is believed
+    fresh_window("login-ip", "127.0.0.1", settings.RATE_LOGIN_FAILURES_PER_IP)
+    for n in range(20):
+        forged = {"HTTP_X_FORWARDED_FOR": f"192.0.2.{n}"}
+        assert login(api_client, f"guess{n}@example.com", "wrong", **forged).status_code == 401
+    response = login(api_client, user.email, DEFAULT_PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.200")
+    assert_throttled(response, within=MINUTE)
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_bucket(settings, api_client, user):
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    def via_proxy(email, password, forwarded):
+        return login(
+            api_client, email, password, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded
+        )
+
+    fresh_window("login-ip", "203.0.113.1", settings.RATE_LOGIN_FAILURES_PER_IP)
+    for n in range(20):
+        # The client writes whatever it likes first; the proxy appends the address it saw.
+        response = via_proxy(f"guess{n}@example.com", "wrong", f"198.18.0.{n}, 203.0.113.1")
+        assert response.status_code == 401
+    for forwarded in ("198.18.9.9, 203.0.113.1", "203.0.113.1", "a, b, c, 203.0.113.1"):
+        assert_throttled(via_proxy(user.email, DEFAULT_PASSWORD, forwarded), within=MINUTE)
+    assert via_proxy(user.email, DEFAULT_PASSWORD, "203.0.113.2").status_code == 200
+    assert via_proxy(user.email, DEFAULT_PASSWORD, "203.0.113.1, 203.0.113.2").status_code == 200
+
+
+# --- sign-up, password reset, verification emails, code checks ------------------------
+
+
+def test_the_eleventh_registration_from_one_address_within_an_hour_is_refused(api_client):
+    def register(n, **extra):
+        body = {"email": f"new{n}@example.com", "full_name": "New", "password": "plum-47-violet"}
+        return api_client.post(REGISTER, body, **extra)
+
+    for n in range(10):
+        assert register(n).status_code == 201
+    assert_throttled(register(10), within=HOUR)
+    assert User.objects.count() == 10
+    assert register(11, REMOTE_ADDR="198.51.100.4").status_code == 201
+
+
+def test_the_sixth_reset_request_from_one_address_is_refused(api_client, user):
+    for n in range(5):
+        assert api_client.post(RESET, {"email": f"someone{n}@example.com"}).status_code == 202
+    assert_throttled(api_client.post(RESET, {"email": user.email}), within=HOUR)
+    assert not mail.outbox
+
+
+def test_the_sixth_reset_request_for_one_account_is_refused_from_anywhere(api_client, user):
+    for n in range(5):
+        response = api_client.post(RESET, {"email": user.email}, REMOTE_ADDR=f"198.51.100.{n}")
+        assert response.status_code == 202
+    response = api_client.post(RESET, {"email": "ANN@example.com"}, REMOTE_ADDR="198.51.100.99")
+    assert_throttled(response, within=HOUR)
+    assert len(mail.outbox) == 5
+
+
+def test_the_fourth_verification_email_within_an_hour_is_refused(jwt_client):
+    for _ in range(3):
+        assert jwt_client.post(RESEND).status_code == 202
+    assert_throttled(jwt_client.post(RESEND), within=HOUR)
+    assert len(mail.outbox) == 3
+
+
+def test_the_sixth_code_check_within_a_minute_is_refused_at_enrolment(jwt_client, user):
+    jwt_client.post(SETUP_2FA)
+    device = TOTPDevice.objects.get(user=user)
+    fresh_window("otp-check", user.pk, settings.RATE_OTP_CHECKS_PER_USER)
+    for _ in range(5):
+        assert jwt_client.post(CONFIRM_2FA, {"otp": "000000"}).status_code == 400
+    assert_throttled(jwt_client.post(CONFIRM_2FA, {"otp": totp_code(device)}), within=MINUTE)
+    assert not user.two_factor_enabled
+
+
+def test_the_sixth_code_check_within_a_minute_is_refused_at_login(api_client, user):
+    fresh_window("otp-check", user.pk, settings.RATE_OTP_CHECKS_PER_USER)
+    device, _ = enable_two_factor(user)  # its confirmation is the first check
+    for _ in range(4):
+        response = api_client.post(
+            TOKEN, {"email": user.email, "password": DEFAULT_PASSWORD, "otp": "000000"}
+        )
+        assert response.json()["code"] == "otp_invalid"
+    right = {
+        "email": user.email,
+        "password": DEFAULT_PASSWORD,
+        "otp": totp_code(device, steps_ahead=1),
+    }
+    assert_throttled(api_client.post(TOKEN, right), within=MINUTE)
+
+
+# --- DRF throttles ---------------------------------------------------------------------
+
+
+def test_anonymous_clients_are_throttled_at_the_configured_rate(api_client):
+    throttle = AnonRateThrottle()
+    assert (throttle.num_requests, throttle.duration) == throttle.parse_rate(settings.RATE_API_ANON)
+    for _ in range(throttle.num_requests):
+        assert api_client.post(REFRESH, {}).status_code == 400
+    assert_throttled(api_client.post(REFRESH, {}), within=throttle.duration)
+    assert api_client.post(REFRESH, {}, REMOTE_ADDR="198.51.100.7").status_code == 400
+
+
+# --- Redis ------------------------------------------------------------------------------
+
+
+@pytest.mark.redis
+def test_two_clients_share_one_accounts_failure_count_in_redis(user):
+    first = APIClient(REMOTE_ADDR="198.51.100.1")
+    second = APIClient(REMOTE_ADDR="198.51.100.2")
+    fresh_window("login-account", user.email, settings.RATE_LOGIN_FAILURES_PER_ACCOUNT)
+    for client in (first, second, first, second, first):
+        assert login(client, user.email, "wrong-password").status_code == 401
+    assert_throttled(login(second, user.email, DEFAULT_PASSWORD), within=MINUTE)
+    assert_throttled(login(first, user.email, DEFAULT_PASSWORD), within=MINUTE)
+
+
+@pytest.mark.redis
+def test_two_clients_share_the_api_throttle_in_redis(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    throttle = AnonRateThrottle()
+    # Two load-balanced connections of one client, through different proxies.
+    clients = [
+        APIClient(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.5")
+        for proxy in ("10.0.0.1", "10.0.0.2")
+    ]
+    for n in range(throttle.num_requests):
+        assert clients[n % 2].post(REFRESH, {}).status_code == 400
+    assert_throttled(clients[0].post(REFRESH, {}), within=throttle.duration)
+    assert_throttled(clients[1].post(REFRESH, {}), within=throttle.duration)
+
+
+@pytest.fixture
+def redis_unreachable(settings):
+    """The default cache is a Redis nobody listens on (port 9, discard)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.2,
+                "SOCKET_TIMEOUT": 0.2,
+            },
+        }
+    }
+    yield
+    caches["default"].close()
+
+
+def test_login_works_while_redis_is_unreachable_and_limits_fail_open(
+    api_client, user, redis_unreachable
+):
+    assert settings.RATELIMIT_FAIL_OPEN
+    for _ in range(6):  # one more than the account allows: nothing is counted
+        assert login(api_client, user.email, "wrong-password").status_code == 401
+    started = time.monotonic()
+    response = login(api_client, user.email, DEFAULT_PASSWORD)
+    assert response.status_code == 200
+    assert time.monotonic() - started < 2
+    me = APIClient(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    assert me.get(ME).status_code == 200
