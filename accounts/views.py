@@ -32,7 +32,6 @@ INVALID_CODE = "That code is not valid. Check your authenticator app, or use a b
 # Between a right password and the code: who is signing in, where to, and until when.
 PENDING_LOGIN = "accounts.pending_login"
 PENDING_LOGIN_SECONDS = 5 * 60
-VERIFY_RESEND_RATE = "3/h"
 # Only what a backup code can look like goes back out in the .txt download.
 BACKUP_CODE_SHAPE = re.compile(r"[a-z0-9-]{1,32}")
 BROWSERS = [
@@ -226,16 +225,15 @@ def verify_email(request, token):
 def verify_email_resend(request):
     user = request.user
     back = _next_url(request) or "tasks:dashboard"
-    if user.email_verified:
-        messages.info(request, "Your email address is already verified.")
-        return redirect(back)
     try:
-        ratelimits.consume(request, "verify-resend", user.pk, VERIFY_RESEND_RATE)
+        sent = services.email_verification_resend(user=user, request=request)
     except ratelimits.RateLimited as error:
         context = {"errors": [_too_many(error, "verification emails")]}
         return _page(request, "accounts/verify_email.html", context, limited=error)
-    services.email_verification_send(user=user, request=request)
-    messages.success(request, f"We sent a new verification link to {user.email}.")
+    if sent:
+        messages.success(request, f"We sent a new verification link to {user.email}.")
+    else:
+        messages.info(request, "Your email address is already verified.")
     return redirect(back)
 
 

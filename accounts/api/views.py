@@ -13,11 +13,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import ratelimits, services
+from accounts import services
 from accounts.api import serializers
 from config.api import BAD_REQUEST, UNAUTHORIZED, ErrorSerializer, FieldErrorsSerializer
 
-RESEND_VERIFICATION_RATE = "3/h"
 RESET_REQUESTED = "If an account exists for this address, we have sent a link."
 VERIFICATION_SENT = "We have sent a new verification link."
 ALREADY_VERIFIED = "Your email address is already verified."
@@ -315,8 +314,6 @@ class EmailVerifyResendView(APIView):
     )
     def post(self, request):
         """Email a new verification link (at most 3 an hour) unless already verified."""
-        if request.user.email_verified:
+        if not services.email_verification_resend(user=request.user, request=request):
             return Response({"detail": ALREADY_VERIFIED})
-        ratelimits.consume(request, "verify-resend", request.user.pk, RESEND_VERIFICATION_RATE)
-        services.email_verification_send(user=request.user, request=request)
         return Response({"detail": VERIFICATION_SENT}, status=status.HTTP_202_ACCEPTED)

@@ -38,6 +38,7 @@ from accounts.services.twofactor import (
     otp_verify,
 )
 from accounts.services.users import (
+    email_verification_resend,
     email_verification_send,
     email_verify,
     password_reset_confirm,
@@ -56,6 +57,7 @@ __all__ = [
     "audit_record",
     "backup_codes_regenerate",
     "backup_codes_remaining",
+    "email_verification_resend",
     "email_verification_send",
     "email_verify",
     "login_check_otp",

@@ -193,6 +193,20 @@ def email_verification_send(*, user: User, request) -> None:
     )
 
 
+def email_verification_resend(*, user: User, request) -> bool:
+    """Send a fresh link unless the address is verified already (returns whether it sent).
+
+    Limited per user (RATE_VERIFICATION_RESEND_PER_USER): a resend button is not a mailer.
+    """
+    if user.email_verified:
+        return False
+    ratelimits.consume(
+        request, "verify-resend", user.pk, settings.RATE_VERIFICATION_RESEND_PER_USER
+    )
+    email_verification_send(user=user, request=request)
+    return True
+
+
 def email_verify(*, token: str, request=None) -> User:
     """Mark an address verified from its link; a bad, expired or stale link is refused."""
     try:

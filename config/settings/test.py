@@ -3,6 +3,8 @@
 from .base import *  # noqa: F403
 
 DEBUG = False
+# Argon2 costs ~0.2 s a hash; one test checks the real list (PASSWORD_HASHERS_PRODUCTION).
+PASSWORD_HASHERS_PRODUCTION = PASSWORD_HASHERS  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # django-otp doubles a wait after each wrong code (from 1 s); tests that enter a

@@ -375,3 +375,16 @@ def test_parallel_guesses_cannot_slip_under_the_account_limit(rf, user):
     for thread in threads:
         thread.join(timeout=30)
     assert sorted(outcomes) == ["limited"] * 5 + ["wrong"] * 5
+
+
+def test_argon2_is_first_and_older_hashes_upgrade_at_login(rf, settings, user):
+    from django.conf import settings as live
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = live.PASSWORD_HASHERS_PRODUCTION
+    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    user.password = make_password(DEFAULT_PASSWORD, hasher="pbkdf2_sha256")
+    user.save()
+    services.login_check_password(request=rf.post("/"), email=user.email, password=DEFAULT_PASSWORD)
+    user.refresh_from_db()
+    assert user.password.startswith("argon2$")
