@@ -1,5 +1,9 @@
+import secrets
+import zoneinfo
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -8,6 +12,15 @@ from django_otp import user_has_device
 from django_otp.models import Device, ThrottlingMixin
 
 from accounts.managers import UserManager
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone.")
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -27,6 +40,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     date_joined = models.DateTimeField(default=timezone.now)
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="IANA time zone, e.g. Europe/Paris: 'today' and reminders follow it.",
+    )
+    daily_reminder = models.BooleanField(
+        default=False, help_text="Email a morning list of tasks due today and overdue."
+    )
+    # The secret in the private calendar feed URL; regenerating it revokes old subscriptions.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
 
     objects = UserManager()
 

@@ -57,6 +57,8 @@ class Task(models.Model):
     # Bumped by every write; clients send it back (If-Match, hidden form field) to detect
     # that someone else changed the task in between.
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Done tasks are archived after a while (a nightly job); hidden unless asked for.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Maintained by a PostgreSQL trigger (migration 0002); unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
 
@@ -69,6 +71,7 @@ class Task(models.Model):
             models.Index(fields=["owner", "-priority", "-id"], name="task_owner_priority"),
             models.Index(fields=["owner", "status", "-created_at"], name="task_owner_status"),
             models.Index(fields=["owner", "-completed_at"], name="task_owner_completed"),
+            models.Index(fields=["owner", "archived_at"], name="task_owner_archived"),
         ]
 
     def __str__(self):
