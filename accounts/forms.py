@@ -1,5 +1,7 @@
 """Page forms for accounts: they check shape; accounts.services applies the rules."""
 
+import zoneinfo
+
 from django import forms
 
 
@@ -94,7 +96,29 @@ class PasswordChangeForm(SetPasswordForm):
     field_order = ["old_password", "new_password", "new_password_confirm"]
 
 
+def _timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
 class ProfileForm(forms.Form):
     full_name = forms.CharField(
         max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
+    # Not required: a form without it (an older page) keeps the stored zone.
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        choices=_timezone_choices,
+        help_text="Your “today”: what is due and overdue, and when reminders arrive.",
+    )
+    daily_reminder = forms.BooleanField(
+        label="Email me a daily reminder",
+        required=False,
+        help_text=(
+            "Your tasks due today and overdue, each morning in your time zone, once your "
+            "email address is verified."
+        ),
+    )
+
+    def clean_timezone(self) -> str | None:
+        return self.cleaned_data["timezone"] or None

@@ -276,7 +276,7 @@ def password_reset_confirm(request, uidb64, token):
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request):
-    form = forms.ProfileForm(request.POST or None, initial={"full_name": request.user.full_name})
+    form = forms.ProfileForm(request.POST or None, initial=_profile_initial(request.user))
     if _submit(form, services.user_update, user=request.user).done:
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:profile")
@@ -303,10 +303,17 @@ def password_change(request):
     return _render_profile(request, password_form=form)
 
 
+def _profile_initial(user) -> dict:
+    return {
+        "full_name": user.full_name,
+        "timezone": user.timezone,
+        "daily_reminder": user.daily_reminder,
+    }
+
+
 def _render_profile(request, *, profile_form=None, password_form=None):
     context = {
-        "profile_form": profile_form
-        or forms.ProfileForm(initial={"full_name": request.user.full_name}),
+        "profile_form": profile_form or forms.ProfileForm(initial=_profile_initial(request.user)),
         "password_form": password_form or forms.PasswordChangeForm(),
     }
     return render(request, "accounts/profile.html", context)

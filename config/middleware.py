@@ -1,8 +1,19 @@
 """Project-wide middleware."""
 
+import logging
+import time
+import zoneinfo
+
+import sentry_sdk
 from django.conf import settings
 from django.shortcuts import resolve_url
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject, empty
 from django_htmx.http import HttpResponseClientRedirect
+
+from config import metrics, observability
+
+request_logger = logging.getLogger("taskflow.request")
 
 
 class HtmxLoginRedirectMiddleware:
@@ -45,3 +56,94 @@ class NoStoreAuthenticatedMiddleware:
         if "HTTP_AUTHORIZATION" in request.META or (user is not None and user.is_authenticated):
             response["Cache-Control"] = "no-store"
         return response
+
+
+class RequestObservabilityMiddleware:
+    """Give each request an id, then log one JSON line and record its metrics.
+
+    First in MIDDLEWARE, so redirects and errors from all the others are counted, and every
+    log line written while answering carries the id (config.observability.RequestIdFilter).
+    The line names the route template, never the raw path: paths can hold reset tokens.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = observability.request_id_from_header(request.META.get("HTTP_X_REQUEST_ID"))
+        request.request_id = request_id
+        context = observability.request_id_var.set(request_id)
+        if sentry_sdk.is_initialized():
+            sentry_sdk.set_tag("request_id", request_id)
+        try:
+            started = time.perf_counter()
+            with metrics.queries_counted() as queries:
+                response = self.get_response(request)
+            seconds = time.perf_counter() - started
+            response[observability.REQUEST_ID_HEADER] = request_id
+            route = metrics.route_label(request)
+            method = metrics.method_label(request.method)
+            metrics.request_observe(
+                route=route,
+                method=method,
+                status=response.status_code,
+                seconds=seconds,
+                queries=queries.count,
+            )
+            request_logger.log(
+                logging.WARNING if response.status_code >= 500 else logging.INFO,
+                "%s %s %s",
+                method,
+                route,
+                response.status_code,
+                extra={
+                    "user_id": _user_id(request),
+                    "route": route,
+                    "method": method,
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "db_queries": queries.count,
+                },
+            )
+        finally:
+            observability.request_id_var.reset(context)
+        return response
+
+
+def _user_id(request):
+    """The signed-in user's id, without spending a query on a user nothing asked about."""
+    user = getattr(request, "user", None)
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return None
+    return user.pk if user.is_authenticated else None
+
+
+# --- time zones (issue 5: each user's "today") ------------------------------------------
+
+
+def activate_user_timezone(user) -> None:
+    """Make `user`'s time zone current, so "today" and times shown are theirs."""
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(user.timezone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()  # a zone the system no longer knows: the default, UTC
+
+
+class UserTimezoneMiddleware:
+    """Activate the signed-in user's time zone for the request (after AuthenticationMiddleware).
+
+    The API authenticates in the view, so its views call activate_user_timezone themselves
+    (tasks.api.views.OwnedViewSet.initial); deactivating here covers both.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            activate_user_timezone(user)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
-from config import health
+from config import health, metrics
 
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
@@ -17,6 +17,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     path("ready/", health.ready, name="ready"),
+    # Prometheus scrape; 404 unless METRICS_TOKEN is set (docs/operations.md#monitoring).
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

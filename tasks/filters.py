@@ -53,6 +53,10 @@ class TaskFilter(django_filters.FilterSet):
         choices=[("true", "Yes"), ("false", "No")], method="filter_overdue"
     )
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    # Archived tasks (done long ago, see tasks.jobs) are left out unless asked for.
+    archived = django_filters.ChoiceFilter(
+        choices=[("true", "Yes"), ("false", "No")], method="filter_archived"
+    )
     ordering = django_filters.ChoiceFilter(
         choices=ORDERING_CHOICES, method="filter_ordering", label="Sort by"
     )
@@ -60,6 +64,11 @@ class TaskFilter(django_filters.FilterSet):
     class Meta:
         model = Task
         fields = []
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("archived"):
+            queryset = self.filter_archived(queryset, "archived", "false")
+        return super().filter_queryset(queryset)
 
     def filter_search(self, queryset, name, value):
         return search_tasks(queryset, value)
@@ -78,6 +87,9 @@ class TaskFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         overdue = Q(due_date__lt=timezone.localdate()) & ~Q(status=Task.Status.DONE)
         return queryset.filter(overdue if value == "true" else ~overdue)
+
+    def filter_archived(self, queryset, name, value):
+        return queryset.filter(archived_at__isnull=value != "true")
 
     def filter_ordering(self, queryset, name, value):
         descending = value.startswith("-")

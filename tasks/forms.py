@@ -132,6 +132,11 @@ class TaskFilterForm(LiveFilterForm):
     ordering = forms.CharField(
         required=False, label="Sort by", widget=forms.Select(choices=ORDERING_CHOICES)
     )
+    archived = forms.CharField(
+        required=False,
+        label="Show",
+        widget=forms.Select(choices=[("", "Current tasks"), ("true", "Archived tasks")]),
+    )
 
     def __init__(self, *args, **kwargs):
         # Ids of its own: the list page also holds the create form and inline edit forms.

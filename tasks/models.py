@@ -116,3 +116,21 @@ class Note(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class ReminderLog(models.Model):
+    """A daily reminder sent: one per user and local date, so a second run sends nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    local_date = models.DateField(help_text="The day of the reminder, in the user's time zone.")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "local_date"], name="tasks_reminder_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reminder to {self.user_id} for {self.local_date}"

@@ -1,27 +1,31 @@
 """Every read of tasks, tags and notes, always scoped to one user."""
 
-from datetime import timedelta
+import logging
+import zoneinfo
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
 from tasks.filters import NoteFilter, TaskFilter
-from tasks.models import Note, Tag, Task
+from tasks.models import Note, ReminderLog, Tag, Task
 from tasks.services import stats_cache_key
+
+logger = logging.getLogger(__name__)
 
 STATS_CACHE_SECONDS = 300
 TAGS_BY_NAME = Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name"))
 
 
 def _filtered(filterset_class, data, queryset):
-    if not data:
-        return queryset
-    filterset = filterset_class(data=data, queryset=queryset)
+    # Bound even without data: TaskFilter hides archived tasks unless asked (`archived`).
+    filterset = filterset_class(data=data or {}, queryset=queryset)
     if not filterset.is_valid():
         raise ValidationError(_messages(filterset.errors))
     return filterset.qs
@@ -31,15 +35,21 @@ def _messages(errors) -> dict[str, list[str]]:
     return {field: [str(message) for message in messages] for field, messages in errors.items()}
 
 
+def _tasks(user: User) -> QuerySet[Task]:
+    return Task.objects.filter(owner=user).defer("search_vector").prefetch_related(TAGS_BY_NAME)
+
+
 def task_list(*, user: User, filters=None) -> QuerySet[Task]:
-    """The user's tasks, narrowed by TaskFilter's fields; invalid filters raise ValidationError."""
-    queryset = Task.objects.filter(owner=user).defer("search_vector").prefetch_related(TAGS_BY_NAME)
-    return _filtered(TaskFilter, filters, queryset)
+    """The user's tasks, narrowed by TaskFilter's fields; invalid filters raise ValidationError.
+
+    Archived tasks are listed only with `archived=true`.
+    """
+    return _filtered(TaskFilter, filters, _tasks(user))
 
 
 def task_get(*, user: User, pk) -> Task:
-    """One of the user's tasks; anyone else's is a 404, exactly like a missing one."""
-    return get_object_or_404(task_list(user=user), pk=pk)
+    """One of the user's tasks, archived or not; anyone else's is a 404, like a missing one."""
+    return get_object_or_404(_tasks(user), pk=pk)
 
 
 def task_choices(*, user: User) -> QuerySet[Task]:
@@ -48,14 +58,18 @@ def task_choices(*, user: User) -> QuerySet[Task]:
 
 
 def task_stats(*, user: User) -> dict:
-    """Counts by status and priority, overdue and due today (cached; services invalidate)."""
+    """Counts by status and priority, overdue and due today (cached; services invalidate).
+
+    Archived tasks are left out. "Today" is the current time zone's (the user's, activated by
+    config.middleware); cached figures are for one date and recounted on another.
+    """
     key = stats_cache_key(user.pk)
     today = timezone.localdate()
     cached = cache.get(key)
     if cached is not None and cached["date"] == today.isoformat():
         return cached["stats"]
     open_tasks = ~Q(status=Task.Status.DONE)
-    counts = Task.objects.filter(owner=user).aggregate(
+    counts = Task.objects.filter(owner=user, archived_at__isnull=True).aggregate(
         total=Count("id"),
         **{f"status_{s.value}": Count("id", filter=Q(status=s)) for s in Task.Status},
         **{f"priority_{p.name.lower()}": Count("id", filter=Q(priority=p)) for p in Task.Priority},
@@ -96,11 +110,59 @@ def task_completions_per_day(*, user: User, days: int = 14) -> list[tuple]:
 
 
 def task_recently_completed(*, user: User, limit: int = 5) -> QuerySet[Task]:
-    """The user's last completed tasks, newest first."""
+    """The user's last completed tasks, newest first, archived ones left out."""
     return (
-        Task.objects.filter(owner=user, status=Task.Status.DONE)
+        Task.objects.filter(owner=user, status=Task.Status.DONE, archived_at__isnull=True)
         .order_by("-completed_at")
         .only("id", "title", "completed_at")[:limit]
+    )
+
+
+# --- daily reminders (tasks.jobs.send_daily_reminders) -------------------------------
+
+
+def _due_for_reminder(today: date) -> QuerySet[Task]:
+    return Task.objects.filter(due_date__lte=today, archived_at__isnull=True).exclude(
+        status=Task.Status.DONE
+    )
+
+
+def reminder_recipients(*, now: datetime) -> list[tuple[User, date]]:
+    """(user, their local date) for each user to remind at `now`.
+
+    Active users with a verified address who opted in, whose local time is in the
+    REMINDER_HOUR, who have open tasks due that day or overdue and no reminder for it yet.
+    """
+    opted_in = User.objects.filter(
+        daily_reminder=True, is_active=True, email_verified_at__isnull=False
+    )
+    recipients = []
+    for zone_name in opted_in.order_by().values_list("timezone", flat=True).distinct():
+        try:
+            local = now.astimezone(zoneinfo.ZoneInfo(zone_name))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            logger.warning("Skipping reminders for an unknown time zone: %r", zone_name)
+            continue
+        if local.hour != settings.REMINDER_HOUR:
+            continue
+        today = local.date()
+        users = (
+            opted_in.filter(timezone=zone_name)
+            .filter(Exists(_due_for_reminder(today).filter(owner=OuterRef("pk"))))
+            .exclude(Exists(ReminderLog.objects.filter(user=OuterRef("pk"), local_date=today)))
+            .order_by("pk")
+        )
+        recipients += [(user, today) for user in users]
+    return recipients
+
+
+def task_due_for_reminder(*, user: User, today: date) -> QuerySet[Task]:
+    """The user's open tasks due `today` or before, not archived: most overdue first."""
+    return (
+        _due_for_reminder(today)
+        .filter(owner=user)
+        .only("id", "title", "due_date", "priority")
+        .order_by("due_date", "-priority", "id")
     )
 
 
@@ -147,3 +209,36 @@ NOTE_LIST_FIELDS = (
 def note_get(*, user: User, pk) -> Note:
     """One of the user's notes (404 otherwise)."""
     return get_object_or_404(note_list(user=user), pk=pk)
+
+
+# --- export and calendar feed -------------------------------------------------------
+
+
+def task_export(*, user: User) -> QuerySet[Task]:
+    """Every task of the user, archived ones too, oldest first, with tag names."""
+    return (
+        Task.objects.filter(owner=user)
+        .defer("search_vector")
+        .order_by("id")
+        .prefetch_related(TAGS_BY_NAME)
+    )
+
+
+def note_export(*, user: User) -> QuerySet[Note]:
+    """Every note of the user, oldest first, with its task's id and tag names."""
+    return Note.objects.filter(owner=user).order_by("id").prefetch_related(TAGS_BY_NAME)
+
+
+def calendar_owner(*, token: str) -> User:
+    """The active user whose calendar feed secret this is; anything else is a 404."""
+    return get_object_or_404(User.objects.only("id"), calendar_token=token, is_active=True)
+
+
+def task_calendar(*, user: User) -> QuerySet[Task]:
+    """The user's tasks with a due date that are not archived, by due date."""
+    return (
+        Task.objects.filter(owner=user, due_date__isnull=False, archived_at__isnull=True)
+        .defer("search_vector")
+        .order_by("due_date", "id")
+        .prefetch_related(TAGS_BY_NAME)
+    )

@@ -12,15 +12,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import QueryDict
+from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from tasks import charts, forms, selectors, services
+from tasks import calendar, charts, exchange, forms, selectors, services
 from tasks.filters import DUE_CHOICES, PRIORITY_CHOICES
 from tasks.models import Task
 
@@ -164,10 +171,15 @@ def _delete(request, listing: Listing, obj, delete):
         return render(request, "tasks/confirm_delete.html", context)
     delete()
     if _fragment(request):
-        context = {"kind": kind, "count": _current_count(request, listing), "oob": True}
-        return render(request, "tasks/count.html", context)
+        return _row_removed(request, listing)
     messages.success(request, f"{kind.capitalize()} “{obj}” deleted.")
     return _back(request, listing.url_name)
+
+
+def _row_removed(request, listing: Listing):
+    """For htmx: only the list's new count (out of band), so the row swaps to nothing."""
+    context = {"kind": listing.kind, "count": _current_count(request, listing), "oob": True}
+    return render(request, "tasks/count.html", context)
 
 
 # --- dashboard -----------------------------------------------------------------------
@@ -327,6 +339,17 @@ def task_delete(request, pk):
     return _delete(request, TASKS, task, lambda: services.task_delete(task=task))
 
 
+@login_required
+@require_POST
+def task_restore(request, pk):
+    """An archived row's Restore button: the task goes back to the list, so leaves this one."""
+    task = services.task_restore(task=selectors.task_get(user=request.user, pk=pk))
+    if _fragment(request):
+        return _row_removed(request, TASKS)
+    messages.success(request, f"“{task}” restored from the archive.")
+    return _back(request, "tasks:list")
+
+
 # --- notes ---------------------------------------------------------------------------
 
 
@@ -368,3 +391,87 @@ def note_detail(request, pk):
 def note_delete(request, pk):
     note = selectors.note_get(user=request.user, pk=pk)
     return _delete(request, NOTES, note, lambda: services.note_delete(note=note))
+
+
+# --- your data: export, import, calendar feed ----------------------------------------
+
+IMPORT_PAGE = "tasks/data_import.html"
+IMPORT_ERRORS_SHOWN = 100
+
+
+@login_required
+@require_GET
+def data_export(request):
+    """Download every task and note as one JSON or CSV file (`?format=`)."""
+    fmt = request.GET.get("format", "json")
+    if fmt not in exchange.FORMATS:
+        return HttpResponseBadRequest("Unknown format: ask for json or csv.")
+    return exchange.export_response(user=request.user, fmt=fmt)
+
+
+def _import_page(request, *, file_error: str = "", invalid=(), status: int = 200):
+    context = {
+        "file_error": file_error,
+        "invalid_rows": invalid[:IMPORT_ERRORS_SHOWN],
+        "invalid_count": len(invalid),
+        "invalid_more": max(len(invalid) - IMPORT_ERRORS_SHOWN, 0),
+        "max_bytes": exchange.max_bytes(),
+    }
+    return render(request, IMPORT_PAGE, context, status=status)
+
+
+# CSRF is checked in _data_import, once the declared size is known to be acceptable: a
+# checked POST reads the whole body first (Django's documented pattern for upload limits).
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def data_import(request):
+    """The import page; a POSTed export file adds its tasks and notes, all or nothing."""
+    if request.method == "POST" and exchange.declared_too_large(request):
+        error = exchange.too_large()
+        return _import_page(request, file_error=error.message, status=error.status)
+    return _data_import(request)
+
+
+@csrf_protect
+def _data_import(request):
+    if request.method == "GET":
+        return _import_page(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return _import_page(request, file_error="Choose a file to import.", status=400)
+    try:
+        result = exchange.import_file(owner=request.user, upload=upload)
+    except exchange.ImportFileError as error:
+        return _import_page(request, file_error=error.message, status=error.status)
+    except services.ImportInvalid as error:
+        return _import_page(request, invalid=error.rows, status=400)
+    messages.success(
+        request,
+        f"Imported {result.tasks} task{pluralize(result.tasks)} "
+        f"and {result.notes} note{pluralize(result.notes)}.",
+    )
+    return redirect("accounts:profile")
+
+
+@require_safe
+def calendar_feed(request, token):
+    """The private .ics feed: no login, the secret token in the URL is the key."""
+    owner = selectors.calendar_owner(token=token)
+    ical = calendar.calendar_feed(tasks=selectors.task_calendar(user=owner), request=request)
+    response = HttpResponse(ical, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="taskflow.ics"'
+    # The URL is a secret: no shared cache may keep the feed, or serve it once revoked.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_required
+@require_POST
+def calendar_reset(request):
+    """Reset calendar link: a new secret; the old feed URL answers 404 from now on."""
+    services.calendar_token_regenerate(user=request.user)
+    messages.success(
+        request, "Your calendar link was reset. Subscribe again with the new link below."
+    )
+    return redirect("accounts:profile")

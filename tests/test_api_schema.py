@@ -171,6 +171,7 @@ def test_the_schema_describes_filters_pagination_and_shapes(schema):
         "created_at",
         "updated_at",
         "completed_at",
+        "archived_at",
         "version",
     }
     assert components["TaskRequest"]["required"] == ["title"]

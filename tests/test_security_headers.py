@@ -204,7 +204,7 @@ def test_an_allowed_origin_may_call_the_api(client, cors_origin):
         "authorization, content-type, if-match, if-none-match"
     )
     assert "PATCH" in response["Access-Control-Allow-Methods"]
-    assert response["Access-Control-Expose-Headers"] == "ETag, Retry-After"
+    assert response["Access-Control-Expose-Headers"] == "ETag, Retry-After, X-Request-ID"
     assert not response.has_header("Access-Control-Allow-Credentials")  # bearer tokens only
     assert "origin" in response["Vary"].lower()
 
@@ -213,7 +213,7 @@ def test_an_allowed_origin_reads_the_api_answer_and_its_etag(jwt_client, cors_or
     response = jwt_client.get(reverse("auth-api:me"), headers={"Origin": cors_origin})
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN
-    assert response["Access-Control-Expose-Headers"] == "ETag, Retry-After"
+    assert response["Access-Control-Expose-Headers"] == "ETag, Retry-After, X-Request-ID"
     assert not response.has_header("Access-Control-Allow-Credentials")
 
 

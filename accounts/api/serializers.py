@@ -35,12 +35,36 @@ class UserSerializer(serializers.ModelSerializer):
             "date_joined",
             "two_factor_enabled",
             "email_verified",
+            "timezone",
+            "daily_reminder",
         ]
         read_only_fields = fields
 
 
+class OptionalBooleanField(serializers.BooleanField):
+    """Left out of a form-encoded body it is absent (unchanged), not False as DRF assumes."""
+
+    default_empty_html = serializers.empty
+
+
 class ProfileUpdateSerializer(serializers.Serializer):
-    full_name = serializers.CharField(max_length=150)
+    """The fields of services.user_update; send any of them, at least one."""
+
+    full_name = serializers.CharField(max_length=150, required=False)
+    # A string checked by the service: an enum of every zone would bloat the schema.
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        help_text="An IANA time zone, e.g. Europe/Paris: the user's today and reminder hour.",
+    )
+    daily_reminder = OptionalBooleanField(
+        required=False, help_text="Email tasks due today and overdue each morning (opt-in)."
+    )
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send at least one field to change.")
+        return attrs
 
 
 class TokenObtainSerializer(serializers.Serializer):

@@ -173,7 +173,7 @@ class MeView(APIView):
         responses={200: serializers.UserSerializer, 400: BAD_REQUEST},
     )
     def patch(self, request):
-        """Change the logged-in user's name."""
+        """Change the logged-in user's name, time zone or daily reminder opt-in."""
         data = _validated(serializers.ProfileUpdateSerializer, request)
         user = services.user_update(user=request.user, **data)
         return Response(serializers.UserSerializer(user).data)

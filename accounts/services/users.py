@@ -55,11 +55,25 @@ def user_register(*, request, email: str, full_name: str, password: str) -> User
     return user
 
 
-def user_update(*, user: User, full_name: str) -> User:
-    """Change the user's profile; the email address is fixed at registration."""
-    user.full_name = full_name.strip()
+def user_update(
+    *,
+    user: User,
+    full_name: str | None = None,
+    timezone: str | None = None,  # the User field; shadows django.utils.timezone here
+    daily_reminder: bool | None = None,
+) -> User:
+    """Change the profile's name, time zone or reminder opt-in (None: unchanged).
+
+    The email address is fixed at registration; the zone must be a known IANA name.
+    """
+    changes = {"full_name": full_name, "timezone": timezone, "daily_reminder": daily_reminder}
+    changes = {field: value for field, value in changes.items() if value is not None}
+    if "full_name" in changes:
+        changes["full_name"] = changes["full_name"].strip()
+    for field, value in changes.items():
+        setattr(user, field, value)
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["full_name"])
+    user.save(update_fields=list(changes))
     return user
 
 

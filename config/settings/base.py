@@ -44,6 +44,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: ids, logs and metrics cover whatever the others answer (redirects included).
+    "config.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above whitenoise so static files get them too; CORS first to answer preflights.
     "corsheaders.middleware.CorsMiddleware",
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.UserTimezoneMiddleware",  # the user's "today" (issue 5)
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -111,6 +114,22 @@ def database_config(url: str) -> dict:
 
 DATABASES = {"default": database_config(DATABASE_URL)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Read replica -----------------------------------------------------------------
+# Optional. GET/HEAD/OPTIONS requests read from the replica; writes, other requests, jobs
+# and commands use the primary; a browser that just wrote reads the primary for
+# DATABASE_REPLICA_PIN_SECONDS (config/routers.py, docs/operations.md).
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
+if DATABASE_REPLICA_URL:
+    # Under tests the replica is the test database itself, like a replica with no lag.
+    DATABASES["replica"] = {
+        **database_config(DATABASE_REPLICA_URL),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+    # First, so every database read of the request (session, user, view) is routed.
+    MIDDLEWARE = ["config.routers.ReplicaRoutingMiddleware", *MIDDLEWARE]
 
 # --- Cache --------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -207,6 +226,65 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="TaskFlow <noreply@taskflow.local>")
 
+# --- Background jobs (Celery) ------------------------------------------------------
+# config/celery.py reads every CELERY_* setting; jobs live in <app>/jobs.py. Without a
+# broker, jobs run eagerly in the process that enqueues them: `make run` needs no worker.
+from celery.schedules import crontab  # noqa: E402 - lowercase: not a setting itself
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = CELERY_BROKER_URL or None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# Eager jobs still take a (never connected) producer: an in-memory one, not amqp://localhost.
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
+CELERY_TASK_EAGER_PROPAGATES = True
+# A job is acknowledged when it finishes, so a worker that dies mid-job leaves it to another
+# (every job is idempotent); each worker process takes one job at a time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Jobs are fire-and-forget (their outcome is in the logs): enqueueing never waits on the
+# result store. A caller that wants a result asks for it (config.celery.ping does).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_EXPIRES = timedelta(days=1)
+CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers log through LOGGING below, like the web processes, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Redis redelivers a job nobody acknowledged after this long (visibility_timeout): longer
+# than any job, and than the longest retry delay (Celery's retry_backoff caps at 10 minutes).
+# A page must not hang when Redis does: enqueueing gives up within seconds (accounts.emails
+# then sends inline).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BEAT_SCHEDULE = {
+    "daily-reminders": {
+        "task": "tasks.jobs.send_daily_reminders",
+        "schedule": crontab(minute=0),  # hourly: each user's local reminder hour comes once
+    },
+    "cleanup": {"task": "accounts.jobs.cleanup", "schedule": crontab(hour=3, minute=15)},
+    "archive-done-tasks": {
+        "task": "tasks.jobs.archive_done_tasks",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
+# Local hour (each user's User.timezone) at which daily reminders go out.
+REMINDER_HOUR = env.int("REMINDER_HOUR", default=8)
+# Done tasks untouched for this many days are archived by the nightly job.
+ARCHIVE_AFTER_DAYS = env.int("ARCHIVE_AFTER_DAYS", default=30)
+# Security events (AuditEvent) older than this are deleted by the nightly cleanup.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+
+# --- Data import ----------------------------------------------------------------
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)  # larger uploads: 413
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)  # tasks + notes per file
+
 # --- Security headers (production.py adds HTTPS-only flags) -------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -271,7 +349,7 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_HEADERS = ["authorization", "content-type", "if-match", "if-none-match"]
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID"]
 
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -322,15 +400,46 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging ------------------------------------------------------------------
+# One JSON object per line (timestamp, level, logger, message, pid, request_id and each
+# request's fields: config.middleware). DJANGO_LOG_FORMAT=plain for reading in a terminal.
+from config import observability  # noqa: E402 - used by the two sections below
+
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
+    "formatters": {
+        "json": observability.json_formatter(),
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Each request already logs one line with its status; Django's own "Not Found: /x"
+        # warnings would only repeat it. Errors (5xx, with the traceback) still log.
+        "django.request": {"level": "ERROR"},
+    },
 }
+
+# --- Observability (docs/operations.md#monitoring) ---------------------------------
+# Connects the metric receivers: failed sign-ins, Celery task outcomes.
+INSTALLED_APPS += ["config.observability.ObservabilityConfig"]
+# Bearer token Prometheus sends to /metrics; unset, the endpoint answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Count the default cache's hits and misses (config.metrics), whichever backend it is.
+if REDIS_URL:
+    CACHES["default"]["OPTIONS"]["CLIENT_CLASS"] = "config.metrics.RedisClient"
+else:
+    CACHES["default"]["BACKEND"] = "config.metrics.LocMemCache"
 
 # Demo account created by `make run` (manage.py ensure_demo_user).
 DEMO_USER_EMAIL = env.str("DEMO_USER_EMAIL", default="demo@taskflow.local")

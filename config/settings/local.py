@@ -1,7 +1,7 @@
 """Developer machine: debug pages, console email, the browsable API."""
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK
+from .base import LOGGING, REST_FRAMEWORK, env
 
 DEBUG = True
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
@@ -12,3 +12,6 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
 }
+
+# Readable lines in the terminal; production and tests keep JSON (DJANGO_LOG_FORMAT).
+LOGGING["handlers"]["console"]["formatter"] = env.str("DJANGO_LOG_FORMAT", default="plain")

@@ -4,12 +4,13 @@ Refuses to start (ImproperlyConfigured) when a required variable is missing.
 """
 
 from .base import *  # noqa: F403
-from .base import database_config, env
+from .base import DATABASES, database_config, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
-DATABASES = {"default": database_config(env.str("DATABASE_URL"))}
+# Keeps base.py's optional "replica" alias (DATABASE_REPLICA_URL).
+DATABASES = {**DATABASES, "default": database_config(env.str("DATABASE_URL"))}
 if not env.str("REDIS_URL", default=""):
     # Rate limits and caches must be shared by every worker and instance.
     from django.core.exceptions import ImproperlyConfigured
@@ -31,3 +32,12 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# --- Observability: error reports to Sentry when SENTRY_DSN is set (docs/operations.md) ---
+from config import observability  # noqa: E402
+
+SENTRY_ENABLED = observability.sentry_init(
+    dsn=env.str("SENTRY_DSN", default=""),
+    environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+    traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+)

@@ -11,3 +11,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # wrong code and then the right one would have to sleep. One test restores the delay.
 OTP_TOTP_THROTTLE_FACTOR = 0
 OTP_THROTTLE_FACTOR = 0
+
+# Background jobs run in the test process even when REDIS_URL is set; the worker test
+# (tests/test_celery_worker.py) starts a real worker with CELERY_TASK_ALWAYS_EAGER=false.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405

@@ -9,7 +9,7 @@ of the service the view calls with `validated_data`. Input defaults apply on POS
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from tasks import selectors
+from tasks import exchange, selectors
 from tasks.models import Task
 
 PRIORITY_NAMES = {priority.value: priority.name.lower() for priority in Task.Priority}
@@ -56,7 +56,8 @@ class OwnTaskField(serializers.PrimaryKeyRelatedField):
         super().__init__(pk_field=serializers.IntegerField(), **kwargs)
 
     def get_queryset(self):
-        return selectors.task_list(user=self.context["request"].user)
+        # Archived tasks too: a note may stay with its task once that is archived.
+        return selectors.task_choices(user=self.context["request"].user)
 
 
 class TaskSerializer(serializers.Serializer):
@@ -72,6 +73,11 @@ class TaskSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
     completed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    archived_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the nightly job archived the task (done long ago); null otherwise.",
+    )
     version = serializers.IntegerField(
         read_only=True, help_text='Bumped by every write; the ETag is `"<id>-<version>"`.'
     )
@@ -140,7 +146,8 @@ class PriorityCountsSerializer(serializers.Serializer):
 
 
 class TaskStatsSerializer(serializers.Serializer):
-    """The dashboard figures; "open" means not done, dates are the server's local date."""
+    """The dashboard figures, archived tasks left out; "open" means not done, and "today" is
+    the caller's, in their time zone (`timezone` on /auth/me/)."""
 
     total = serializers.IntegerField()
     by_status = StatusCountsSerializer()
@@ -148,3 +155,92 @@ class TaskStatsSerializer(serializers.Serializer):
     overdue = serializers.IntegerField(help_text="Open tasks due before today.")
     due_today = serializers.IntegerField(help_text="Open tasks due today.")
     due_this_week = serializers.IntegerField(help_text="Open tasks due today or in 6 days.")
+
+
+# --- data export, import and the calendar feed ----------------------------------------
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    """`?format=` of the export: the file type (not a DRF renderer)."""
+
+    format = serializers.ChoiceField(choices=exchange.FORMATS, default="json")
+
+
+class ExportTaskSerializer(serializers.Serializer):
+    """A task in an export file (the CSV has the same columns)."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    status = serializers.ChoiceField(choices=Task.Status.choices)
+    priority = serializers.ChoiceField(choices=list(PRIORITY_NAMES.values()))
+    due_date = serializers.DateField(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    archived_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExportNoteSerializer(serializers.Serializer):
+    """A note in an export file; `task_id` is the `id` of a task in the same file."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    body = serializers.CharField()
+    task_id = serializers.IntegerField(allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class ExportSerializer(serializers.Serializer):
+    """The JSON export (version 1); POST /api/v1/import/ takes it back."""
+
+    version = serializers.IntegerField()
+    exported_at = serializers.DateTimeField()
+    tasks = ExportTaskSerializer(many=True)
+    notes = ExportNoteSerializer(many=True)
+
+
+@extend_schema_serializer(component_name="Import")  # documented as ImportRequest
+class ImportRequestSerializer(serializers.Serializer):
+    """An export file to add to the caller's tasks and notes."""
+
+    file = serializers.FileField(help_text="JSON or CSV, as the export writes it.")
+    format = serializers.ChoiceField(
+        choices=exchange.FORMATS,
+        required=False,
+        help_text="By default, from the file name's extension, else from its content.",
+    )
+
+
+class ImportResultSerializer(serializers.Serializer):
+    """How many tasks and notes were added."""
+
+    tasks = serializers.IntegerField()
+    notes = serializers.IntegerField()
+
+
+class ImportRowErrorSerializer(serializers.Serializer):
+    """One invalid row: CSV row number (header = 1), or JSON position in its list (from 1)."""
+
+    row = serializers.IntegerField()
+    kind = serializers.CharField(help_text="task or note")
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ImportErrorSerializer(serializers.Serializer):
+    """Why nothing was imported: the file (code `invalid_file`, `file_too_large`) or rows
+    (code `invalid_rows`, with every invalid row in `rows`)."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    rows = ImportRowErrorSerializer(many=True, required=False)
+
+
+class CalendarLinkSerializer(serializers.Serializer):
+    """The private calendar feed of the caller's tasks with a due date (no login needed)."""
+
+    url = serializers.URLField()
+    webcal_url = serializers.CharField(help_text="The same feed as webcal://, for calendar apps.")

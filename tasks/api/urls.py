@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from tasks.api import views
@@ -12,3 +13,11 @@ router.register("notes", views.NoteViewSet, basename="note")
 router.register("tags", views.TagViewSet, basename="tag")
 
 urlpatterns = router.urls
+
+# Names: tasks-api:data-export, data-import, calendar, calendar-reset.
+urlpatterns += [
+    path("export/", views.DataExportView.as_view(), name="data-export"),
+    path("import/", views.DataImportView.as_view(), name="data-import"),
+    path("calendar/", views.CalendarLinkView.as_view(), name="calendar"),
+    path("calendar/reset/", views.CalendarResetView.as_view(), name="calendar-reset"),
+]

@@ -11,23 +11,29 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from config.api import (
     BAD_REQUEST,
     NOT_FOUND,
     UNAUTHORIZED,
     ErrorSerializer,
+    FieldErrorsSerializer,
     PreconditionFailed,
     SelectorFilterBackend,
 )
-from tasks import selectors, services
+from config.middleware import activate_user_timezone
+from tasks import calendar, exchange, selectors, services
 from tasks.api import serializers
 from tasks.filters import PRIORITY_CHOICES, NoteFilter, TaskFilter
 from tasks.models import Note, Tag, Task
@@ -124,6 +130,11 @@ class OwnedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [SelectorFilterBackend]  # documents `filterset_class`, if any
     lookup_value_regex = "[0-9]+"  # anything else in the id position is a 404, no query
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # DRF authenticates here, after the middleware: "today" is the caller's from now on.
+        activate_user_timezone(request.user)
+
     def create(self, request):
         obj = self.create_object(self.validated_input())
         location = reverse(f"tasks-api:{self.basename}-detail", args=[obj.pk])
@@ -196,6 +207,7 @@ def owned_schema(tag: str, item, request, **overrides):
     },
     complete=CONDITIONAL_ACTION,
     reopen=CONDITIONAL_ACTION,
+    restore=CONDITIONAL_ACTION,
     stats={"responses": {200: serializers.TaskStatsSerializer, 401: UNAUTHORIZED}},
 )
 class TaskViewSet(OwnedViewSet):
@@ -228,6 +240,11 @@ class TaskViewSet(OwnedViewSet):
     def reopen(self, request, pk):
         """Put a done task back to do."""
         return self.object_response(self._write(services.task_reopen, self.get_object()))
+
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk):
+        """Bring an archived task back to the list (`?archived=true` lists archived ones)."""
+        return self.object_response(self._write(services.task_restore, self.get_object()))
 
     @action(detail=False)
     def stats(self, request):
@@ -307,3 +324,132 @@ class TagViewSet(OwnedViewSet):
 
     def delete_object(self, tag):
         services.tag_delete(tag=tag)
+
+
+# --- data export and import, calendar feed ---------------------------------------------
+
+CONTENT_DISPOSITION = OpenApiParameter(
+    "Content-Disposition",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='`attachment; filename="taskflow-export-YYYY-MM-DD.json"` (or `.csv`).',
+)
+IMPORT_BAD_REQUEST = OpenApiResponse(
+    PolymorphicProxySerializer(
+        component_name="ImportBadRequest",
+        serializers=[serializers.ImportErrorSerializer, FieldErrorsSerializer],
+        resource_type_field_name=None,
+    ),
+    description="Nothing was imported: no file, a file that cannot be read, or invalid rows "
+    "(`invalid_rows`: every invalid row with its field errors).",
+)
+FILE_TOO_LARGE = OpenApiResponse(
+    serializers.ImportErrorSerializer,
+    description="The file is larger than the IMPORT_MAX_BYTES setting (5 MiB by default).",
+)
+
+
+class FileTypeNegotiation(DefaultContentNegotiation):
+    """Errors in JSON whatever `?format=` or Accept say: there they name the file type."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class DataExportView(APIView):
+    """Every task and note of the caller as one file, written while it downloads."""
+
+    content_negotiation_class = FileTypeNegotiation
+
+    @extend_schema(
+        tags=["data"],
+        operation_id="data_export",
+        parameters=[serializers.ExportQuerySerializer, CONTENT_DISPOSITION],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                serializers.ExportSerializer,
+                description="All tasks (archived ones too) and notes. The CSV holds one row "
+                "per task or note: kind, id, title, description, body, status, priority, "
+                "due_date, tags (comma-separated, CSV-quoted names), task_id, created_at, "
+                "updated_at, completed_at, archived_at.",
+            ),
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: BAD_REQUEST,
+            401: UNAUTHORIZED,
+        },
+    )
+    def get(self, request):
+        """Export tasks and notes as JSON or CSV (`format`), to keep or to import again."""
+        query = serializers.ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return exchange.export_response(user=request.user, fmt=query.validated_data["format"])
+
+
+class DataImportView(APIView):
+    """Adds an export file's tasks and notes to the caller's, all or nothing."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        tags=["data"],
+        operation_id="data_import",
+        request={"multipart/form-data": serializers.ImportRequestSerializer},
+        responses={
+            201: serializers.ImportResultSerializer,
+            400: IMPORT_BAD_REQUEST,
+            401: UNAUTHORIZED,
+            413: FILE_TOO_LARGE,
+        },
+    )
+    def post(self, request):
+        """Import a JSON or CSV export; if any row is invalid nothing is imported (400)."""
+        if exchange.declared_too_large(request):  # refused before the body is read
+            return self._file_error(exchange.too_large())
+        data = serializers.ImportRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = exchange.import_file(
+                owner=request.user,
+                upload=data.validated_data["file"],
+                fmt=data.validated_data.get("format"),
+            )
+        except exchange.ImportFileError as error:
+            return self._file_error(error)
+        except services.ImportInvalid as error:
+            body = {"detail": str(error), "code": "invalid_rows"}
+            body["rows"] = exchange.row_errors(error.rows)
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"tasks": result.tasks, "notes": result.notes}, status=201)
+
+    @staticmethod
+    def _file_error(error: exchange.ImportFileError) -> Response:
+        return Response({"detail": error.message, "code": error.code}, status=error.status)
+
+
+class CalendarLinkView(APIView):
+    """The caller's private calendar feed URL."""
+
+    @extend_schema(
+        tags=["calendar"],
+        operation_id="calendar_link",
+        responses={200: serializers.CalendarLinkSerializer, 401: UNAUTHORIZED},
+    )
+    def get(self, request):
+        """The URL of the .ics feed of tasks with a due date; it needs no login."""
+        return Response(calendar.feed_links(request, request.user))
+
+
+class CalendarResetView(APIView):
+    """A new calendar feed URL; the old one stops working."""
+
+    @extend_schema(
+        tags=["calendar"],
+        operation_id="calendar_reset",
+        request=None,
+        responses={200: serializers.CalendarLinkSerializer, 401: UNAUTHORIZED},
+    )
+    def post(self, request):
+        """Replace the feed's secret: subscribers of the old URL get 404 from now on."""
+        services.calendar_token_regenerate(user=request.user)
+        return Response(calendar.feed_links(request, request.user))

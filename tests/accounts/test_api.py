@@ -41,6 +41,8 @@ def test_register_creates_an_account(api_client):
         "date_joined": response.json()["date_joined"],
         "two_factor_enabled": False,
         "email_verified": False,
+        "timezone": "UTC",
+        "daily_reminder": False,
     }
     assert "password" not in response.json()
     assert [message.to for message in mail.outbox] == [["new@example.com"]]

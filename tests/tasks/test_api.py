@@ -91,6 +91,7 @@ def test_list_shows_only_the_callers_tasks_with_every_field(jwt_client, user, ot
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "completed_at": None,
+        "archived_at": None,
         "version": 1,
     }
     assert parse_datetime(row["created_at"]) == mine.created_at

@@ -251,3 +251,10 @@ def test_due_date_is_stored_as_a_date(user):
     task.refresh_from_db()
     assert task.due_date == due
     assert isinstance(task.due_date, date)
+
+
+def test_non_ascii_tag_names_are_reused_on_every_database(user):
+    first = create(user, tags=["Été"])
+    second = create(user, tags=["Été"])
+    assert first.tags.get() == second.tags.get()
+    assert Tag.objects.filter(owner=user).count() == 1

@@ -1,0 +1,79 @@
+"""Background jobs of accounts: sending email, and the nightly cleanup of expired rows.
+
+Both are safe to run twice: Redis redelivers a job whose worker died before acknowledging
+it (CELERY_TASK_ACKS_LATE).
+"""
+
+import logging
+from collections import Counter
+from datetime import timedelta
+from importlib import import_module
+from smtplib import SMTPException
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
+from django.core.mail import EmailMessage
+from django.db.models import QuerySet
+from django.utils import timezone
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+from accounts.models import AuditEvent, SpentRefreshToken, UserSession
+
+logger = logging.getLogger(__name__)
+
+SENT_KEY = "accounts:email-sent:{}"
+SENT_MEMORY_SECONDS = 2 * 86400  # longer than any retry or redelivery of the job
+
+
+def deliver(*, message_id: str, to: list[str], subject: str, body: str) -> int:
+    """Send a rendered message once per `message_id`; returns how many were sent (0 or 1)."""
+    key = SENT_KEY.format(message_id)
+    if cache.get(key):
+        return 0
+    sent = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to).send()
+    cache.set(key, True, SENT_MEMORY_SECONDS)
+    return sent
+
+
+@shared_task(
+    autoretry_for=(SMTPException, OSError),  # OSError: refused, reset and timed-out connections
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def send_email(*, message_id: str, to: list[str], subject: str, body: str) -> int:
+    """Send an email rendered by accounts.emails, retrying with backoff while SMTP fails."""
+    return deliver(message_id=message_id, to=to, subject=subject, body=body)
+
+
+@shared_task
+def cleanup() -> dict[str, int]:
+    """Delete what has expired: tokens, sessions (and their records), old audit events."""
+    now = timezone.now()
+    deleted: Counter[str] = Counter()
+
+    def delete(queryset: QuerySet) -> None:
+        deleted.update(queryset.delete()[1])
+
+    # simplejwt's flushexpiredtokens; blacklist entries go with their tokens (cascade).
+    delete(OutstandingToken.objects.filter(expires_at__lte=now))
+    delete(SpentRefreshToken.objects.filter(expires_at__lte=now))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    store.clear_expired()  # Django's clearsessions
+    delete(_gone_sessions(store))
+    retention = timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    delete(AuditEvent.objects.filter(created_at__lt=now - retention))
+    counts = {label: count for label, count in deleted.items() if count}
+    logger.info("Cleanup deleted %s", counts or "nothing")
+    return counts
+
+
+def _gone_sessions(store) -> QuerySet[UserSession]:
+    """The UserSession rows whose browser session no longer exists."""
+    if issubclass(store, DatabaseSessionStore):  # db and cached_db: one query
+        return UserSession.objects.exclude(session_key__in=Session.objects.values("session_key"))
+    keys = UserSession.objects.values_list("session_key", flat=True)
+    return UserSession.objects.filter(session_key__in=[k for k in keys if not store().exists(k)])

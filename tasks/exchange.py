@@ -1,0 +1,450 @@
+"""A user's tasks and notes as one JSON or CSV file: export (streamed) and import.
+
+Both formats carry the same fields.
+
+JSON, version 1::
+
+    {"version": 1, "exported_at": "2025-01-31T09:30:00+00:00",
+     "tasks": [{"id", "title", "description", "status", "priority", "due_date", "tags",
+                "created_at", "updated_at", "completed_at", "archived_at"}, ...],
+     "notes": [{"id", "title", "body", "task_id", "tags", "created_at", "updated_at"}, ...]}
+
+CSV: one header row, then one row per task or note, in the columns of CSV_COLUMNS
+(an import needs only `kind` and `title`, in any order). `kind` is `task` or `note`; a
+column the row's kind does not have stays empty. `tags` is
+one cell of comma-separated names (a name holding a comma or quote is quoted, CSV style:
+`work, "a, b"`). Empty cells mean "none".
+
+Values: status todo|in_progress|done; priority low|medium|high; due_date YYYY-MM-DD;
+times ISO 8601 with an offset (one without is read in the server's time zone); a note's
+`task_id` is the `id` of a task in the same file, or else of one of the importer's tasks.
+
+Import adds the rows to the account, all or nothing (services.data_import). It keeps
+created_at, completed_at and archived_at, and sets updated_at to the import time; ids are
+new. A file's size is capped by the IMPORT_MAX_BYTES setting, its rows by IMPORT_MAX_ROWS.
+Errors name the row: in CSV the spreadsheet row (the header is row 1), in JSON the
+position in the `tasks` or `notes` list (from 1).
+"""
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from accounts.models import User
+from tasks import selectors, services
+from tasks.models import Note, Task
+
+VERSION = 1
+FORMATS = ("json", "csv")
+CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+CSV_COLUMNS = (
+    "kind",
+    "id",
+    "title",
+    "description",
+    "body",
+    "status",
+    "priority",
+    "due_date",
+    "tags",
+    "task_id",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "archived_at",
+)
+TASK_KEYS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "tags",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "archived_at",
+)
+NOTE_KEYS = ("id", "title", "body", "task_id", "tags", "created_at", "updated_at")
+KEYS = {"task": TASK_KEYS, "note": NOTE_KEYS}
+LISTS = {"task": "tasks", "note": "notes"}
+DOCUMENT_KEYS = {"version", "exported_at", "tasks", "notes"}
+PRIORITIES = {priority.name.lower(): priority for priority in Task.Priority}
+MAX_TAGS = 50  # per row, as the API's TagNamesField
+MAX_ID = 2**63 - 1  # ids are bigint: a larger one must not reach a query
+EXPORT_CHUNK = 500  # rows per query (and per tag prefetch) while exporting
+# A multipart body is the file plus boundaries and the other fields.
+MULTIPART_SLACK = 64 * 1024
+
+
+def max_bytes() -> int:
+    return settings.IMPORT_MAX_BYTES
+
+
+def max_rows() -> int:
+    return settings.IMPORT_MAX_ROWS
+
+
+# --- export ---------------------------------------------------------------------------
+
+
+def _time(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def task_record(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.pk,
+        "title": task.title,
+        "description": task.description,
+        "status": task.status,
+        "priority": task.priority_name,
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        "tags": [tag.name for tag in task.tags.all()],
+        "created_at": _time(task.created_at),
+        "updated_at": _time(task.updated_at),
+        "completed_at": _time(task.completed_at),
+        "archived_at": _time(task.archived_at),
+    }
+
+
+def note_record(note: Note) -> dict[str, Any]:
+    return {
+        "id": note.pk,
+        "title": note.title,
+        "body": note.body,
+        "task_id": note.task_id,
+        "tags": [tag.name for tag in note.tags.all()],
+        "created_at": _time(note.created_at),
+        "updated_at": _time(note.updated_at),
+    }
+
+
+def _records(user: User) -> dict[str, Iterator[dict[str, Any]]]:
+    """Every task and every note, by kind: a query, and a tag query per chunk of rows.
+
+    Lazy: the notes are read once the tasks are written.
+    """
+    tasks = selectors.task_export(user=user).iterator(chunk_size=EXPORT_CHUNK)
+    notes = selectors.note_export(user=user).iterator(chunk_size=EXPORT_CHUNK)
+    return {"task": map(task_record, tasks), "note": map(note_record, notes)}
+
+
+def _buffered(pieces: Iterable[str]) -> Iterator[str]:
+    """Join small pieces so the response is written in chunks, not a row at a time."""
+    buffer: list[str] = []
+    for piece in pieces:
+        buffer.append(piece)
+        if len(buffer) >= EXPORT_CHUNK:
+            yield "".join(buffer)
+            buffer = []
+    if buffer:
+        yield "".join(buffer)
+
+
+def _json_pieces(user: User) -> Iterator[str]:
+    head = {"version": VERSION, "exported_at": _time(timezone.now())}
+    yield json.dumps(head).removesuffix("}")
+    for kind, records in _records(user).items():
+        yield f',\n"{LISTS[kind]}": ['
+        for number, record in enumerate(records):
+            yield (",\n" if number else "\n") + json.dumps(record, ensure_ascii=False)
+        yield "]"
+    yield "}\n"
+
+
+def _quoted(name: str) -> str:
+    if "," in name or '"' in name:
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
+def _tags_cell(names: list[str]) -> str:
+    """Tag names in one cell, comma-separated; a name holding a comma or quote is quoted."""
+    return ", ".join(_quoted(name) for name in names)
+
+
+class _Line:
+    """A file whose write() returns what it is given: csv.writer then returns each row."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def _csv_pieces(user: User) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield writer.writerow(CSV_COLUMNS)
+    for kind, records in _records(user).items():
+        for record in records:
+            cells = {**record, "kind": kind, "tags": _tags_cell(record["tags"])}
+            yield writer.writerow(["" if cells.get(c) is None else cells[c] for c in CSV_COLUMNS])
+
+
+def export_filename(fmt: str) -> str:
+    return f"taskflow-export-{timezone.localdate().isoformat()}.{fmt}"
+
+
+def export_response(*, user: User, fmt: str) -> StreamingHttpResponse:
+    """The whole export as a download, generated while it is sent."""
+    pieces = _json_pieces(user) if fmt == "json" else _csv_pieces(user)
+    response = StreamingHttpResponse(_buffered(pieces), content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(fmt)}"'
+    return response
+
+
+# --- import: reading a file -------------------------------------------------------------
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (too large, not UTF-8, not JSON or our CSV)."""
+
+    def __init__(self, message: str, code: str = "invalid_file", status: int = 400):
+        super().__init__(message)
+        self.message, self.code, self.status = message, code, status
+
+
+def too_large() -> ImportFileError:
+    message = f"The file is too large: at most {filesizeformat(max_bytes())}."
+    return ImportFileError(message, code="file_too_large", status=413)
+
+
+def declared_too_large(request) -> bool:
+    """Whether the request says its body is too large, so it can be refused unread."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > max_bytes() + MULTIPART_SLACK
+
+
+class _Refused(ValueError):
+    """A value of the wrong shape; its message is shown against the field."""
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Refused("Expected text.")
+    if "\x00" in value:
+        raise _Refused("Null characters are not allowed.")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise _Refused("This text holds an invalid character.") from None
+    return value
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, str) and value.strip().isdecimal():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise _Refused("Expected a positive whole number.")
+    return value
+
+
+def _priority(value: Any) -> Task.Priority:
+    try:
+        return PRIORITIES[_text(value).strip().lower()]
+    except KeyError:
+        raise _Refused("Use low, medium or high.") from None
+
+
+def _date(value: Any) -> date:
+    try:
+        parsed = parse_date(_text(value).strip())
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise _Refused("Use a date like 2025-01-31.")
+    return parsed
+
+
+def _datetime(value: Any) -> datetime:
+    try:
+        parsed = parse_datetime(_text(value).strip())
+        if parsed is not None and timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+        if parsed is not None:
+            parsed.astimezone(UTC)  # year 1 with an offset cannot be stored
+    except (ValueError, OverflowError):
+        parsed = None
+    if parsed is None:
+        raise _Refused("Use a date and time like 2025-01-31T09:30:00+00:00.")
+    return parsed
+
+
+def _tag_list(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        raise _Refused("Expected a list of tag names.")
+    return [_text(name) for name in value]
+
+
+def _tag_cell(value: Any) -> list[str]:
+    try:
+        names = next(csv.reader([_text(value)], skipinitialspace=True), [])
+    except csv.Error:
+        raise _Refused("Separate tags with commas; quote a name holding a comma.") from None
+    return [name for name in names if name.strip()]
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "id": _integer,
+    "title": _text,
+    "description": _text,
+    "body": _text,
+    "status": _text,
+    "priority": _priority,
+    "due_date": _date,
+    "tags": _tag_list,
+    "task_id": _integer,
+    "created_at": _datetime,
+    "updated_at": _datetime,
+    "completed_at": _datetime,
+    "archived_at": _datetime,
+}
+
+
+def _row(kind: str, number: int, raw: dict[str, Any], *, cells: bool) -> services.ImportRow:
+    """Convert one record; `cells` (CSV) means every value is text and "" means none."""
+    row = services.ImportRow(kind=kind, row=number, values={})
+    for key, value in raw.items():
+        if value is None or (cells and value == ""):
+            continue
+        if key not in KEYS[kind]:
+            row.errors[key] = [f"A {kind} has no {key}."]
+            continue
+        convert = _tag_cell if cells and key == "tags" else CONVERTERS[key]
+        try:
+            row.values[key] = convert(value)
+        except _Refused as error:
+            row.errors[key] = [str(error)]
+    if not row.values.get("title", "").strip() and "title" not in row.errors:
+        row.errors["title"] = ["This field is required."]
+    if len(row.values.get("tags", ())) > MAX_TAGS:
+        row.errors["tags"] = [f"At most {MAX_TAGS} tags."]
+    row.ref = row.values.pop("id", None)
+    row.task_ref = row.values.pop("task_id", None)
+    row.values.pop("updated_at", None)  # the import time instead: see services.data_import
+    return row
+
+
+def _check_count(count: int) -> None:
+    if count > max_rows():
+        raise ImportFileError(f"The file has more than {max_rows()} tasks and notes.")
+
+
+def read_json(text: str) -> list[services.ImportRow]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        message = f"{error.msg} (line {error.lineno}, column {error.colno})"
+        raise ImportFileError(f"The file is not valid JSON: {message}.") from error
+    except (ValueError, RecursionError) as error:
+        raise ImportFileError("The file is not valid JSON.") from error
+    if not isinstance(document, dict) or not document.keys() & {"tasks", "notes"}:
+        raise ImportFileError(
+            'Expected a JSON object with "tasks" and "notes" lists, as an export has.'
+        )
+    if document.get("version", VERSION) != VERSION or document.keys() - DOCUMENT_KEYS:
+        raise ImportFileError(f"This is not a version {VERSION} TaskFlow export.")
+    items = {kind: document.get(key, []) for kind, key in LISTS.items()}
+    for kind, values in items.items():
+        if not isinstance(values, list):
+            raise ImportFileError(f'"{LISTS[kind]}" must be a list.')
+    _check_count(sum(len(values) for values in items.values()))
+    rows = []
+    for kind, values in items.items():
+        for number, item in enumerate(values, start=1):
+            if isinstance(item, dict):
+                rows.append(_row(kind, number, item, cells=False))
+            else:
+                errors = {"non_field_errors": [f"Expected a {kind} object."]}
+                rows.append(services.ImportRow(kind, number, {}, errors=errors))
+    return rows
+
+
+def _csv_header(reader) -> list[str]:
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        raise ImportFileError("The file is empty.") from None
+    unknown = [name for name in header if name not in CSV_COLUMNS]
+    missing = [name for name in ("kind", "title") if name not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        raise ImportFileError(
+            "The first row must name the columns, each once: kind and title, and any of "
+            f"{', '.join(CSV_COLUMNS[3:])}."
+            + (f" Unknown: {', '.join(unknown)}." if unknown else "")
+        )
+    return header
+
+
+def read_csv(text: str) -> list[services.ImportRow]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    number = 1
+    try:
+        header = _csv_header(reader)
+        rows = []
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line
+            _check_count(len(rows) + 1)
+            rows.append(_csv_row(header, number, cells))
+    except csv.Error as error:
+        raise ImportFileError(f"The CSV file cannot be read at row {number}: {error}.") from error
+    return rows
+
+
+def _csv_row(header: list[str], number: int, cells: list[str]) -> services.ImportRow:
+    raw = dict(zip(header, cells, strict=False))
+    kind = raw.pop("kind", "").strip().lower()
+    if kind not in KEYS:
+        return services.ImportRow(kind, number, {}, errors={"kind": ["Use task or note."]})
+    row = _row(kind, number, raw, cells=True)
+    if len(cells) > len(header):  # fewer is fine: the missing cells are empty
+        message = f"This row has {len(cells)} cells; the header has {len(header)}."
+        row.errors.setdefault("non_field_errors", []).append(message)
+    return row
+
+
+def detect_format(name: str, data: bytes) -> str:
+    """json or csv: by the file name's extension, else by the first character."""
+    suffix = PurePath(name or "").suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    return "json" if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") else "csv"
+
+
+def import_file(*, owner: User, upload, fmt: str | None = None) -> services.ImportResult:
+    """Add an uploaded export's tasks and notes to `owner`'s (see the module docstring).
+
+    Raises ImportFileError when the file cannot be read, services.ImportInvalid (nothing
+    written) when rows break the rules.
+    """
+    if upload.size > max_bytes():
+        raise too_large()
+    data = upload.read()
+    if not data.strip():
+        raise ImportFileError("The file is empty.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError("The file is not UTF-8 text: save it as UTF-8.") from None
+    fmt = fmt or detect_format(upload.name, data)
+    rows = read_json(text) if fmt == "json" else read_csv(text)
+    return services.data_import(owner=owner, rows=rows)
+
+
+def row_errors(rows: Iterable[services.ImportRow]) -> list[dict[str, Any]]:
+    """Invalid rows as the API reports them."""
+    return [{"row": row.row, "kind": row.kind, "errors": row.errors} for row in rows]
