@@ -12,6 +12,7 @@ from accounts import ratelimits, services
 from accounts.models import AuditEvent, BackupCode, UserSession
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.otp import enable_two_factor, totp_code
+from tests.concurrency import run_at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -352,29 +353,16 @@ def test_wrong_passwords_re_entered_to_disable_2fa_count_as_failed_sign_ins(rf, 
 @pytest.mark.django_db(transaction=True)
 def test_parallel_guesses_cannot_slip_under_the_account_limit(rf, user):
     """Attempts are counted before the password check, so a burst gets five tries, not ten."""
-    import threading
-
-    from django.db import connection
-
-    start, outcomes = threading.Barrier(10), []
 
     def guess():
-        start.wait()
         try:
             services.login_check_password(request=rf.post("/"), email=user.email, password="x")
         except services.InvalidCredentials:
-            outcomes.append("wrong")
+            return "wrong"
         except ratelimits.RateLimited:
-            outcomes.append("limited")
-        finally:
-            connection.close()
+            return "limited"
 
-    threads = [threading.Thread(target=guess) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert sorted(outcomes) == ["limited"] * 5 + ["wrong"] * 5
+    assert run_at_once(guess, 10) == ["limited"] * 5 + ["wrong"] * 5
 
 
 def test_argon2_is_first_and_older_hashes_upgrade_at_login(rf, settings, user):
