@@ -13,6 +13,9 @@ from django_otp.models import Device, ThrottlingMixin
 
 from accounts.managers import UserManager
 
+# Set by accounts.usercache on the request's user; services that change 2FA drop it.
+TWO_FACTOR_SNAPSHOT = "_two_factor_snapshot"
+
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -82,7 +85,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def two_factor_enabled(self) -> bool:
-        return user_has_device(self, confirmed=True)
+        # A user read through accounts.usercache carries the answer already (no queries).
+        snapshot = self.__dict__.get(TWO_FACTOR_SNAPSHOT)
+        return user_has_device(self, confirmed=True) if snapshot is None else snapshot
 
     @property
     def email_verified(self) -> bool:

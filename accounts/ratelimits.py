@@ -6,13 +6,20 @@ shares them. Built on django-ratelimit's `get_usage`, which counts in fixed wind
 
 import contextlib
 import ipaddress
+import time
 
 from django.conf import settings
 from django.core.cache import caches
 from django_ratelimit import ALL
 
-# Private helpers of the pinned django-ratelimit 4.1.0, used only by `refund` below.
-from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, get_usage
+# Private helpers of the pinned django-ratelimit 4.1.0, used by `refund` and `count_hit`.
+from django_ratelimit.core import (
+    EXPIRATION_FUDGE,
+    _get_window,
+    _make_cache_key,
+    _split_rate,
+    get_usage,
+)
 
 
 class RateLimited(Exception):
@@ -69,6 +76,29 @@ def ensure_not_limited(request, group: str, value, rate: str) -> None:
 def record_attempt(request, group: str, value, rate: str) -> None:
     """Count one attempt (e.g. a failed password) against `value`."""
     _usage(request, group, value, rate, increment=True)
+
+
+def count_hit(group: str, value, rate) -> tuple[bool, int]:
+    """Count one request against `value`: (over the limit?, seconds left in the window).
+
+    The counters of get_usage (same keys and windows), for the API throttles, which count
+    every request: one cache round trip (increment) where get_usage takes two (add, then
+    increment), except for the first request of a window. `rate` is "N/period" or
+    (N, seconds). Never over the limit when limits are off or the cache is unreachable.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return False, 0
+    value = str(value)
+    limit, period = _split_rate(rate)
+    window = _get_window(value, period)
+    key = _make_cache_key(group, window, rate, value, ALL)
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window's first request: no counter yet
+        count = 1 if cache.add(key, 1, period + EXPIRATION_FUDGE) else cache.incr(key)
+    seconds_left = int(window - time.time())
+    return (count or 0) > limit, seconds_left
 
 
 def consume(request, group: str, value, rate: str) -> None:

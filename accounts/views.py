@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import forms, ratelimits, selectors, services
 from accounts.models import UserSession
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "accounts.authentication.CachedUserBackend"
 INVALID_LOGIN = "Please enter a correct email address and password."
 INVALID_CODE = "That code is not valid. Check your authenticator app, or use a backup code."
 # Between a right password and the code: who is signing in, where to, and until when.

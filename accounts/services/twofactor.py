@@ -18,6 +18,7 @@ from accounts import ratelimits
 from accounts.models import BackupCode, BackupCodeDevice, User, backup_code_digest
 from accounts.services.audit import Event, audit_record
 from accounts.services.users import password_check
+from accounts.usercache import user_cache_invalidate
 
 INVALID_CODE = "That code is not valid. Check your authenticator app and try again."
 BACKUP_CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no look-alikes (0/o, 1/l/i)
@@ -57,6 +58,7 @@ def otp_confirm(*, user: User, otp: str, request=None) -> list[str]:
     with transaction.atomic():
         TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
         codes = _backup_codes_replace(user)
+        user_cache_invalidate(user)  # update() sends no signal
     audit_record(event=Event.TWO_FACTOR_ENABLED, request=request, user=user)
     return codes
 
@@ -93,6 +95,7 @@ def otp_disable(*, user: User, password: str, otp: str, request=None) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         BackupCodeDevice.objects.filter(user=user).delete()
+        user_cache_invalidate(user)  # this instance's snapshot too
     audit_record(event=Event.TWO_FACTOR_DISABLED, request=request, user=user)
 
 

@@ -7,7 +7,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
 from tests.tasks.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +19,13 @@ STATS_API = reverse("tasks-api:task-stats")
 # 25 hours apart: at any moment their dates differ, so one's today is never the other's.
 EARLIEST = "Pacific/Kiritimati"  # UTC+14
 LATEST = "Pacific/Pago_Pago"  # UTC-11
+
+
+def save_fields(user, **fields):
+    """Write fields as the services do (save, so the cached user is dropped), unvalidated."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(fields))
 
 
 @pytest.fixture
@@ -36,7 +42,7 @@ def local_today(zone: str):
 
 
 def test_the_profile_page_offers_every_time_zone_and_the_reminder(owner, user):
-    User.objects.filter(pk=user.pk).update(timezone="Europe/Paris", daily_reminder=True)
+    save_fields(user, timezone="Europe/Paris", daily_reminder=True)
     page = owner.get(PROFILE).content.decode()
     assert '<label for="id_timezone">Time zone</label>' in page
     assert '<option value="Europe/Paris" selected>Europe/Paris</option>' in page
@@ -61,7 +67,7 @@ def test_the_profile_page_saves_the_time_zone_and_the_reminder(owner, user):
 
 
 def test_a_form_without_the_time_zone_keeps_it(owner, user):
-    User.objects.filter(pk=user.pk).update(timezone="Europe/Paris")
+    save_fields(user, timezone="Europe/Paris")
     owner.post(PROFILE, {"full_name": "Ann Renamed"})
     user.refresh_from_db()
     assert (user.full_name, user.timezone) == ("Ann Renamed", "Europe/Paris")
@@ -98,7 +104,7 @@ def test_me_patch_changes_only_what_is_sent(jwt_client, user):
 
 
 def test_me_patch_from_a_form_body_leaves_the_reminder_alone(jwt_client, user):
-    User.objects.filter(pk=user.pk).update(daily_reminder=True)
+    save_fields(user, daily_reminder=True)
     response = jwt_client.patch(
         ME, "full_name=Ann+Form", content_type="application/x-www-form-urlencoded"
     )
@@ -128,10 +134,10 @@ def test_me_patch_refuses_bad_preferences(jwt_client, user, body, field):
 
 def test_pages_use_the_users_today(owner, user):
     task = TaskFactory(owner=user, title="Due where the day starts", due_date=local_today(EARLIEST))
-    User.objects.filter(pk=user.pk).update(timezone=EARLIEST)
+    save_fields(user, timezone=EARLIEST)
     page = owner.get(TASKS_PAGE, {"due": "today"}).content.decode()
     assert f'id="task-{task.pk}"' in page
-    User.objects.filter(pk=user.pk).update(timezone=LATEST)
+    save_fields(user, timezone=LATEST)
     page = owner.get(TASKS_PAGE, {"due": "today"}).content.decode()
     assert f'id="task-{task.pk}"' not in page  # still a future day there
     assert timezone.get_current_timezone_name() == "UTC"  # deactivated after the request
@@ -140,7 +146,7 @@ def test_pages_use_the_users_today(owner, user):
 def test_overdue_follows_the_users_today(owner, user):
     yesterday_for_latest = local_today(LATEST) - timedelta(days=1)
     task = TaskFactory(owner=user, title="Due yesterday", due_date=yesterday_for_latest)
-    User.objects.filter(pk=user.pk).update(timezone=LATEST)
+    save_fields(user, timezone=LATEST)
     assert "(overdue)" in owner.get(TASKS_PAGE).content.decode()
     task.due_date = local_today(EARLIEST) - timedelta(days=1)
     task.save()  # yesterday where the day starts: today or tomorrow where it ends
@@ -161,7 +167,7 @@ def test_the_api_uses_the_callers_today_and_recounts_cached_figures_for_it(jwt_c
 
 
 def test_a_time_zone_the_system_no_longer_knows_falls_back_to_utc(owner, user):
-    User.objects.filter(pk=user.pk).update(timezone="Atlantis/Lost_City")
+    save_fields(user, timezone="Atlantis/Lost_City")
     TaskFactory(owner=user, title="Due today in UTC", due_date=timezone.now().date())
     page = owner.get(TASKS_PAGE, {"due": "today"}).content.decode()
     assert "Due today in UTC" in page

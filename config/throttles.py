@@ -1,0 +1,41 @@
+"""DRF's anonymous and per-user API throttles, counted in fixed windows.
+
+DRF's own throttles keep the time of every request in the window in one cache entry and
+read, filter and rewrite that list on each request: 600 timestamps a user at 600/min,
+and megabytes under the benchmark's unlimited rate. Here each request is one counter
+increment (one Redis round trip) in django-ratelimit's fixed windows
+(accounts.ratelimits.count_hit), the same counters as the sign-in limits.
+Cache keys, scopes and rates stay DRF's (DEFAULT_THROTTLE_RATES).
+"""
+
+from rest_framework import throttling
+
+from accounts import ratelimits
+
+
+class FixedWindowMixin:
+    """allow_request/wait for a SimpleRateThrottle, with a counter instead of a history."""
+
+    seconds_left = 0
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        limited, self.seconds_left = ratelimits.count_hit(
+            f"api-{self.scope}", key, (self.num_requests, self.duration)
+        )
+        return not limited
+
+    def wait(self):
+        return max(1, self.seconds_left)
+
+
+class AnonRateThrottle(FixedWindowMixin, throttling.AnonRateThrottle):
+    """RATE_API_ANON per client address (TRUSTED_PROXY_COUNT decides which one)."""
+
+
+class UserRateThrottle(FixedWindowMixin, throttling.UserRateThrottle):
+    """RATE_API_USER per signed-in user."""
