@@ -2,7 +2,9 @@
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import InvalidPage
 from django.http import Http404
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, pagination, serializers, status
@@ -73,6 +75,17 @@ def _error_code(exc) -> str:
     return codes if isinstance(codes, str) else "error"
 
 
+def datetime_text(value) -> str | None:
+    """A datetime as DRF's DateTimeField writes it: ISO 8601 in the current zone, Z for UTC.
+
+    For read paths that build their dicts without a serializer's per-field cost.
+    """
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every non-field error: a message and a stable machine-readable code."""
 
@@ -93,6 +106,35 @@ NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Not found (or someone 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """`page` and `page_size` (20 by default, at most 100): {count, next, previous, results}."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def paginate_counted(self, queryset, request, *, count: int):
+        """The requested page of `queryset` as a lazy slice, with the count known already.
+
+        DRF's paginate_queryset, minus its COUNT query and list(): the caller chooses how
+        to read the rows (e.g. .values()).
+        """
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        paginator.count = count  # Paginator.count is a cached_property
+        page_number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(page_number)
+        except InvalidPage as exc:
+            message = self.invalid_page_message.format(page_number=page_number, message=str(exc))
+            raise exceptions.NotFound(message) from exc
+        return self.page.object_list
+
+
+class CursorPagination(pagination.CursorPagination):
+    """`cursor` pages (sync, infinite scroll): stable while rows are added, no OFFSET.
+
+    The view sets `ordering` per request; its first field must be (nearly) unique and
+    never null, as DRF positions the cursor by it.
+    """
 
     page_size = 20
     page_size_query_param = "page_size"

@@ -15,11 +15,29 @@ from django.utils import timezone
 from accounts.models import User
 from tasks.filters import NoteFilter, TaskFilter
 from tasks.models import Note, ReminderLog, Tag, Task
-from tasks.services import stats_cache_key
+from tasks.services import counts_cache_key, dashboard_cache_key, stats_cache_key
 
 logger = logging.getLogger(__name__)
 
 STATS_CACHE_SECONDS = 300
+COUNTS_CACHE_SECONDS = 3600
+COUNTS_PER_USER = 32  # distinct filter combinations remembered per user
+# What tasks.api.serializers.task_representation shows, read without model instances.
+TASK_ROW_FIELDS = (
+    "id",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "due_date",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "archived_at",
+    "version",
+)
+# Query parameters that page or sort a list but never change how many rows it has.
+NOT_COUNTED = frozenset({"page", "page_size", "cursor", "ordering", "format"})
 TAGS_BY_NAME = Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name"))
 
 
@@ -45,6 +63,52 @@ def task_list(*, user: User, filters=None) -> QuerySet[Task]:
     Archived tasks are listed only with `archived=true`.
     """
     return _filtered(TaskFilter, filters, _tasks(user))
+
+
+def task_count(*, user: User, filters, tasks: QuerySet[Task]) -> int:
+    """How many rows `tasks` (task_list with these filters) holds, cached per user.
+
+    A user's counts are dropped by every service that writes their tasks or tags
+    (services.stats_invalidate), so they are never stale after a write; "today" is part of
+    the key, because due and overdue filters move with it. For an owner of 100,000 tasks
+    this saves a COUNT over all of them on every page of the list.
+    """
+    signature = _count_signature(filters)
+    key = counts_cache_key(user.pk)
+    counts = cache.get(key) or {}
+    if signature not in counts:
+        if len(counts) >= COUNTS_PER_USER:
+            counts = {}
+        counts[signature] = tasks.count()
+        cache.set(key, counts, COUNTS_CACHE_SECONDS)
+    return counts[signature]
+
+
+def _count_signature(filters) -> str:
+    pairs = filters.lists() if hasattr(filters, "lists") else (filters or {}).items()
+    counted = sorted((name, value) for name, value in pairs if name not in NOT_COUNTED)
+    return repr((timezone.localdate().isoformat(), counted))
+
+
+def task_rows(tasks: QuerySet[Task]) -> list[dict]:
+    """`tasks` (a page of task_list) as dicts of TASK_ROW_FIELDS plus `tags`, names sorted.
+
+    Two queries and no model instances: the API list's read path.
+    """
+    rows = list(tasks.prefetch_related(None).values(*TASK_ROW_FIELDS))
+    if not rows:
+        return rows
+    tag_names = {row["id"]: [] for row in rows}
+    links = (
+        Task.tags.through.objects.filter(task_id__in=tag_names)
+        .order_by("tag__name")
+        .values_list("task_id", "tag__name")
+    )
+    for task_id, name in links:
+        tag_names[task_id].append(name)
+    for row in rows:
+        row["tags"] = tag_names[row["id"]]
+    return rows
 
 
 def task_get(*, user: User, pk) -> Task:
@@ -91,6 +155,28 @@ def task_stats(*, user: User) -> dict:
     }
     cache.set(key, {"date": today.isoformat(), "stats": stats}, STATS_CACHE_SECONDS)
     return stats
+
+
+def task_dashboard(*, user: User, days: int) -> dict:
+    """The dashboard's figures in one cache read: task_stats, completions per day (`days`)
+    and the recently completed tasks (as dicts of pk, title, completed_at).
+
+    Dropped by the same writes as task_stats; recounted on another day or in another zone.
+    """
+    key = dashboard_cache_key(user.pk)
+    stamp = (timezone.localdate().isoformat(), timezone.get_current_timezone_name(), days)
+    cached = cache.get(key)
+    if cached is not None and cached["stamp"] == stamp:
+        return cached
+    recent = task_recently_completed(user=user).values("pk", "title", "completed_at")
+    dashboard = {
+        "stamp": stamp,
+        "stats": task_stats(user=user),
+        "completions": task_completions_per_day(user=user, days=days),
+        "recent": list(recent),
+    }
+    cache.set(key, dashboard, STATS_CACHE_SECONDS)
+    return dashboard
 
 
 def task_completions_per_day(*, user: User, days: int = 14) -> list[tuple]:

@@ -31,14 +31,30 @@ def stats_cache_key(user_id: int) -> str:
     return f"tasks:stats:{user_id}"
 
 
+def counts_cache_key(user_id: int) -> str:
+    return f"tasks:counts:{user_id}"
+
+
+def dashboard_cache_key(user_id: int) -> str:
+    return f"tasks:dashboard:{user_id}"
+
+
+OWNER_CACHE_KEYS = (stats_cache_key, counts_cache_key, dashboard_cache_key)
+
+
 def stats_invalidate(*, owner: User) -> None:
-    """Drop the owner's cached dashboard figures once the write is committed."""
+    """Drop the owner's cached figures and list counts (stats_invalidate_many)."""
     stats_invalidate_many(owner_ids=[owner.pk])
 
 
 def stats_invalidate_many(*, owner_ids: Iterable[int]) -> None:
-    """Drop the cached dashboard figures of these owners once the write is committed."""
-    keys = [stats_cache_key(owner_id) for owner_id in owner_ids]
+    """Drop these owners' cached dashboard figures and list counts, now and at commit.
+
+    Now, so the rest of this transaction reads fresh figures; at commit, because a request
+    running alongside may have cached figures from before the write in between.
+    """
+    keys = [key(owner_id) for owner_id in owner_ids for key in OWNER_CACHE_KEYS]
+    cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
@@ -111,7 +127,9 @@ def tag_create(*, owner: User, name: str) -> Tag:
 def tag_rename(*, tag: Tag, name: str) -> Tag:
     """Rename a tag, keeping names unique per owner."""
     tag.name = " ".join(name.split())
-    return _tag_save(tag, update_fields=["name"])
+    tag = _tag_save(tag, update_fields=["name"])
+    stats_invalidate_many(owner_ids=[tag.owner_id])  # counts filtered by `tag` change
+    return tag
 
 
 def tag_delete(*, tag: Tag) -> None:

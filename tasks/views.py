@@ -50,13 +50,16 @@ class Listing:
     select: Callable
     url_name: str
     filter_form: type[forms.LiveFilterForm]
+    count: Callable | None = None  # a cheaper count of select's rows (a cached one)
 
     @property
     def template(self) -> str:
         return f"tasks/{self.kind}_list.html"
 
 
-TASKS = Listing("task", selectors.task_list, "tasks:list", forms.TaskFilterForm)
+TASKS = Listing(
+    "task", selectors.task_list, "tasks:list", forms.TaskFilterForm, count=selectors.task_count
+)
 NOTES = Listing("note", selectors.note_list, "tasks:note-list", forms.NoteSearchForm)
 
 
@@ -89,11 +92,17 @@ def _current_page(request, fallback: str) -> str:
 
 def _current_count(request, listing: Listing) -> int | None:
     """How many rows the list the user is looking at holds now, under its filters."""
-    query = urlsplit(request.htmx.current_url or "").query
+    filters = QueryDict(urlsplit(request.htmx.current_url or "").query)
     try:
-        return listing.select(user=request.user, filters=QueryDict(query)).count()
+        return _count(request, listing, filters, listing.select(user=request.user, filters=filters))
     except ValidationError:
         return None
+
+
+def _count(request, listing: Listing, filters, rows) -> int:
+    if listing.count is None:
+        return rows.count()
+    return listing.count(user=request.user, filters=filters, tasks=rows)
 
 
 def _save(form, save):
@@ -123,8 +132,11 @@ def _list_page(request, listing: Listing, **context):
         filter_errors = []
     except ValidationError as error:
         rows, filter_errors = [], _filter_messages(error, filter_form)
+    paginator = Paginator(rows, PAGE_SIZE)
+    if not filter_errors:
+        paginator.count = _count(request, listing, request.GET, rows)  # a cached_property
     context |= {
-        "page_obj": Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page_obj": paginator.get_page(request.GET.get("page")),
         "filter_form": filter_form,
         "filter_errors": filter_errors,
     }
@@ -212,13 +224,12 @@ def _stat_groups(stats: dict) -> list[tuple[str, list[dict]]]:
 @login_required
 @require_GET
 def dashboard(request):
-    stats = selectors.task_stats(user=request.user)
-    completions = selectors.task_completions_per_day(user=request.user, days=CHART_DAYS)
+    figures = selectors.task_dashboard(user=request.user, days=CHART_DAYS)
     context = {
-        "stats": stats,
-        "stat_groups": _stat_groups(stats),
-        "chart": charts.bar_chart(completions),
-        "recently_completed": selectors.task_recently_completed(user=request.user),
+        "stats": figures["stats"],
+        "stat_groups": _stat_groups(figures["stats"]),
+        "chart": charts.bar_chart(figures["completions"]),
+        "recently_completed": figures["recent"],
     }
     return render(request, "tasks/dashboard.html", context)
 

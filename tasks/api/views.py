@@ -6,6 +6,7 @@ Rows come from tasks.selectors (always scoped to the caller, so anyone else's ob
 
 import re
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -27,6 +28,7 @@ from config.api import (
     BAD_REQUEST,
     NOT_FOUND,
     UNAUTHORIZED,
+    CursorPagination,
     ErrorSerializer,
     FieldErrorsSerializer,
     PreconditionFailed,
@@ -189,11 +191,33 @@ def owned_schema(tag: str, item, request, **overrides):
     )
 
 
+CURSOR_ORDERINGS = {"-created_at", "created_at", "-updated_at", "updated_at"}
+CURSOR = OpenApiParameter(
+    "cursor",
+    OpenApiTypes.STR,
+    description=(
+        "Cursor pagination: empty for the first page, then the value from `next` or "
+        "`previous`. Sorts by `ordering` if that is created_at or updated_at (either "
+        "direction), newest first otherwise. Without it, pages are numbered (`page`)."
+    ),
+)
+
+
+def cursor_ordering(request) -> tuple[str, str]:
+    """The cursor's sort: `ordering` when the cursor can follow it, else newest first."""
+    ordering = request.query_params.get("ordering") or "-created_at"
+    if ordering not in CURSOR_ORDERINGS:
+        raise ValidationError(
+            {"ordering": ["Cursor pages sort by created_at or updated_at; use page numbers."]}
+        )
+    return (ordering, "-id" if ordering.startswith("-") else "id")
+
+
 @owned_schema(
     "tasks",
     serializers.TaskSerializer,
     serializers.TaskInputSerializer,
-    list={"parameters": [PRIORITY_FILTER]},
+    list={"parameters": [PRIORITY_FILTER, CURSOR]},
     create={"parameters": [ETAG_HEADER]},
     retrieve={
         "parameters": [IF_NONE_MATCH, ETAG_HEADER],
@@ -223,6 +247,34 @@ class TaskViewSet(OwnedViewSet):
 
     def get_object(self):
         return selectors.task_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def list(self, request):
+        """The caller's tasks: pages by number (`page`), or by `cursor` (empty to start).
+
+        Both answer {count, next, previous, results}. Cursor pages stay stable while tasks
+        are added and sort by `created_at` or `updated_at` (`ordering`, newest first by
+        default): for sync, `?cursor=&ordering=updated_at&updated_after=<last sync>`.
+        """
+        tasks = self.get_queryset()
+        count = selectors.task_count(user=request.user, filters=request.query_params, tasks=tasks)
+        if "cursor" in request.query_params:
+            paginator = CursorPagination()
+            paginator.ordering = cursor_ordering(request)
+            page = paginator.paginate_queryset(tasks, request, view=self)
+            results = [serializers.task_data(task) for task in page]
+        else:
+            paginator = self.paginator
+            page = paginator.paginate_counted(tasks, request, count=count)
+            rows = selectors.task_rows(page)
+            results = [serializers.task_representation(row) for row in rows]
+        return Response(
+            {
+                "count": count,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "results": results,
+            }
+        )
 
     def retrieve(self, request, pk):
         """A task; 304 while If-None-Match names its current version."""
@@ -262,7 +314,8 @@ class TaskViewSet(OwnedViewSet):
         self._write(services.task_delete, task)
 
     def object_response(self, task, status_code=status.HTTP_200_OK, headers=None):
-        return super().object_response(task, status_code, {**(headers or {}), "ETag": task.etag})
+        headers = {**(headers or {}), "ETag": task.etag}
+        return Response(serializers.task_data(task), status=status_code, headers=headers)
 
     def _write(self, service, task, **changes):
         """Run `service` on the task if If-Match allows; a stale version answers 412."""

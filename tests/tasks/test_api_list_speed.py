@@ -1,0 +1,154 @@
+"""The task list's fast read path (issue 6): what it answers must not change, only its cost.
+
+Two queries a page once the user and the count are cached, whatever the page size; the
+cached count follows every write; the dict rows equal TaskSerializer's output; cursor
+pages walk every task exactly once.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services as account_services
+from tasks import selectors, services
+from tasks.api.serializers import TaskSerializer
+from tasks.models import Tag, Task
+from tasks.selectors import task_get
+
+pytestmark = pytest.mark.django_db
+
+TASKS = reverse("tasks-api:task-list")
+ME = reverse("auth-api:me")
+# The page of rows and the page's tag names: the user and the count come from the cache.
+LIST_QUERIES = 2
+
+
+def many(owner, count: int) -> list[Task]:
+    tags = [Tag.objects.create(owner=owner, name=name) for name in ("b", "a")]
+    tasks = Task.objects.bulk_create([Task(owner=owner, title=f"T{n}") for n in range(count)])
+    Task.tags.through.objects.bulk_create(
+        [Task.tags.through(task=task, tag=tag) for task in tasks for tag in tags]
+    )
+    return tasks
+
+
+def count_of(client, **params) -> int:
+    response = client.get(TASKS, params)
+    assert response.status_code == 200, response.content
+    return response.json()["count"]
+
+
+@pytest.mark.parametrize("page_size", [1, 20, 100])
+def test_a_page_takes_two_queries_whatever_its_size(
+    jwt_client, user, django_assert_num_queries, page_size
+):
+    many(user, 210)
+    assert count_of(jwt_client, tag="a") == 210  # caches the user and this count
+    with django_assert_num_queries(LIST_QUERIES):
+        response = jwt_client.get(TASKS, {"page_size": page_size, "tag": "a", "page": 2})
+    body = response.json()
+    assert body["count"] == 210
+    assert len(body["results"]) == page_size
+    assert all(row["tags"] == ["a", "b"] for row in body["results"])  # sorted by name
+
+
+def test_the_count_follows_every_write(jwt_client, user):
+    first, second = (services.task_create(owner=user, title=t, tags=["x"]) for t in "AB")
+    assert count_of(jwt_client) == 2
+    assert count_of(jwt_client, tag="x") == 2
+    assert count_of(jwt_client, status="done") == 0
+
+    assert jwt_client.post(TASKS, {"title": "C"}, format="json").status_code == 201
+    assert count_of(jwt_client) == 3
+    services.task_complete(task=first)
+    assert count_of(jwt_client, status="done") == 1
+    services.task_delete(task=second)
+    assert count_of(jwt_client) == 2
+    services.tag_rename(tag=Tag.objects.get(owner=user, name="x"), name="y")
+    assert count_of(jwt_client, tag="x") == 0
+    assert count_of(jwt_client, tag="y") == 1
+
+
+def test_one_users_writes_and_counts_never_touch_anothers(jwt_client, user, other_user):
+    services.task_create(owner=user, title="Mine")
+    assert count_of(jwt_client) == 1
+    services.task_create(owner=other_user, title="Theirs")
+    assert count_of(jwt_client) == 1
+
+
+def test_counts_of_due_filters_move_with_the_day(user, monkeypatch):
+    services.task_create(owner=user, title="Due on the 2nd", due_date=date(2030, 1, 2))
+    filters = QueryDict("due=today")
+
+    def count_on(day: date) -> int:
+        monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: day)
+        tasks = selectors.task_list(user=user, filters=filters)
+        return selectors.task_count(user=user, filters=filters, tasks=tasks)
+
+    assert count_on(date(2030, 1, 1)) == 0
+    assert count_on(date(2030, 1, 2)) == 1  # not the cached 0 of the day before
+
+
+def test_list_rows_equal_the_task_serializer(jwt_client, user):
+    account_services.user_update(user=user, timezone="Asia/Kolkata")  # +05:30, not "Z"
+    task = services.task_create(
+        owner=user,
+        title="Everything set",
+        description="<b>kept as text</b>",
+        priority=Task.Priority.HIGH,
+        due_date=date(2030, 5, 17),
+        tags=["zeta", "Alpha"],
+    )
+    services.task_complete(task=task)
+    services.task_create(owner=user, title="Nothing set")
+    listed = jwt_client.get(TASKS).json()["results"]
+    timezone.activate("Asia/Kolkata")  # the API answers in the user's zone
+    try:
+        expected = [TaskSerializer(task_get(user=user, pk=row["id"])).data for row in listed]
+    finally:
+        timezone.deactivate()
+    assert listed == expected
+    assert listed[1]["completed_at"].endswith("+05:30")
+    detail = jwt_client.get(reverse("tasks-api:task-detail", args=[task.pk])).json()
+    assert detail == listed[1]
+
+
+def test_cursor_pages_walk_every_task_once(jwt_client, user):
+    tasks = many(user, 45)
+    Task.objects.filter(pk__in=[t.pk for t in tasks[:10]]).update(created_at=timezone.now())
+    seen, url, pages = [], TASKS + "?cursor=&page_size=20", 0
+    while url:
+        body = jwt_client.get(url).json()
+        assert body["count"] == 45
+        seen += [row["id"] for row in body["results"]]
+        url, pages = body["next"], pages + 1
+    assert pages == 3
+    newest_first = Task.objects.filter(owner=user).order_by("-created_at", "-id")
+    assert seen == list(newest_first.values_list("id", flat=True))
+
+
+def test_cursor_sync_lists_what_changed_since_the_last_sync(jwt_client, user):
+    old, changed = (services.task_create(owner=user, title=t) for t in ("Old", "Changed"))
+    since = timezone.now()
+    Task.objects.filter(pk=old.pk).update(updated_at=since - timedelta(hours=1))
+    services.task_update(task=changed, title="Changed again")
+    body = jwt_client.get(
+        TASKS, {"cursor": "", "ordering": "updated_at", "updated_after": since.isoformat()}
+    ).json()
+    assert [row["title"] for row in body["results"]] == ["Changed again"]
+
+
+@pytest.mark.parametrize("ordering", ["due_date", "-priority"])
+def test_cursor_pages_refuse_an_order_they_cannot_follow(jwt_client, user, ordering):
+    response = jwt_client.get(TASKS, {"cursor": "", "ordering": ordering})
+    assert response.status_code == 400
+    assert "ordering" in response.json()
+
+
+def test_a_broken_cursor_is_a_404_not_a_500(jwt_client, user):
+    response = jwt_client.get(TASKS, {"cursor": "not-a-cursor"})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
