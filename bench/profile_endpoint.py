@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--user-tasks", type=int, default=1000)
     parser.add_argument("-n", type=int, default=300, help="requests (after 20 warm-up ones)")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--query", default=None, help="replace the query string, e.g. page=2")
     parser.add_argument("--database-url", default="postgres://root@127.0.0.1:5432/taskflow_bench")
     args = parser.parse_args()
 
@@ -64,7 +65,7 @@ def main() -> None:
     django.setup()
     call_command("collectstatic", "--noinput", verbosity=0)  # production's manifest storage
     application = get_wsgi_application()
-    logging.disable(logging.CRITICAL)  # the request log line would flood the terminal
+    logging.disable(logging.CRITICAL if not os.environ.get("PROFILE_LOGS") else logging.NOTSET)  # the request log line would flood the terminal
 
     from django.conf import settings
     from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
@@ -92,6 +93,8 @@ def main() -> None:
         headers["HTTP_COOKIE"] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
     body = b'{"title": "bench-create"}' if method == "POST" else b""
     route, _, query = path.partition("?")
+    if args.query is not None:
+        query = args.query
 
     def call() -> int:
         environ = {

@@ -473,6 +473,11 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 1)))
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 s, 1 repeat")
     parser.add_argument("--compare", type=Path, help="an earlier results JSON (10k database)")
+    parser.add_argument(
+        "--only",
+        help="a lever check: these endpoint keys only (comma-separated), the first heavy user "
+        "only, no login runs; writes bench/results/<stamp>-partial.json, not RESULTS.md",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.repeats = min(args.duration, 3), 1
@@ -532,8 +537,9 @@ def main(argv=None) -> int:
         floor_env_wrk = wrk_env()
         floor_runs: list[dict] = []
         endpoints: dict = {}
-        for user in users:
-            for endpoint in ENDPOINTS:
+        selected = [e for e in ENDPOINTS if not args.only or e[0] in args.only.split(",")]
+        for user in users[:1] if args.only else users:
+            for endpoint in selected:
                 key, label = endpoint[0], endpoint[1]
                 path, method, wrk_environment = endpoint_request(endpoint, user)
                 status = preflight(app.port, path, method, wrk_environment)
@@ -559,6 +565,13 @@ def main(argv=None) -> int:
         floor_summary = summarise(floor_runs)
         for entry in endpoints.values():
             entry["floor_ratio"] = round(entry["rps"] / floor_summary["rps"], 4)
+        if args.only:
+            result |= {"floor": floor_summary, "endpoints": endpoints}
+            out = RESULTS / f"{stamp}-partial.json"
+            out.write_text(json.dumps(result, indent=2, default=str))
+            for entry in endpoints.values():
+                log(f"{entry['label']}: {entry['floor_ratio']:.3f} of the floor")
+            return 0
 
         # Login alone: correct password (successes refund the per-account failure limit).
         login_body = json.dumps({"email": users[0]["email"], "password": PASSWORD})

@@ -92,7 +92,11 @@ class Task(models.Model):
 
     @property
     def etag(self) -> str:
-        return f'"{self.pk}-{self.version}"'
+        return self.etag_of(self.pk, self.version)
+
+    @staticmethod
+    def etag_of(pk: int, version: int) -> str:
+        return f'"{pk}-{version}"'
 
 
 class Note(models.Model):

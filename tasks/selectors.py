@@ -1,6 +1,7 @@
 """Every read of tasks, tags and notes, always scoped to one user."""
 
 import logging
+import secrets
 import zoneinfo
 from datetime import date, datetime, timedelta
 
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -36,12 +38,16 @@ TASK_ROW_FIELDS = (
     "archived_at",
     "version",
 )
-# Query parameters that page or sort a list but never change how many rows it has.
-NOT_COUNTED = frozenset({"page", "page_size", "cursor", "ordering", "format"})
+# Query parameters that page a list: they neither filter nor sort it.
+NOT_FILTERS = frozenset({"page", "page_size", "cursor", "format"})
+# ...and those that never change how many rows it has.
+NOT_COUNTED = NOT_FILTERS | {"ordering"}
 TAGS_BY_NAME = Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name"))
 
 
 def _filtered(filterset_class, data, queryset):
+    if hasattr(filterset_class, "unfiltered") and not (set(data or ()) - NOT_FILTERS):
+        return filterset_class.unfiltered(queryset)
     # Bound even without data: TaskFilter hides archived tasks unless asked (`archived`).
     filterset = filterset_class(data=data or {}, queryset=queryset)
     if not filterset.is_valid():
@@ -74,14 +80,40 @@ def task_count(*, user: User, filters, tasks: QuerySet[Task]) -> int:
     this saves a COUNT over all of them on every page of the list.
     """
     signature = _count_signature(filters)
-    key = counts_cache_key(user.pk)
-    counts = cache.get(key) or {}
+    entry = _owner_entry(cache.get(counts_cache_key(user.pk)))
+    counts = entry["counts"]
     if signature not in counts:
         if len(counts) >= COUNTS_PER_USER:
-            counts = {}
+            counts.clear()
         counts[signature] = tasks.count()
-        cache.set(key, counts, COUNTS_CACHE_SECONDS)
+        cache.set(counts_cache_key(user.pk), entry, COUNTS_CACHE_SECONDS)
     return counts[signature]
+
+
+def task_cache_lookup(*, user: User, key: str) -> tuple[str, object]:
+    """(the user's task data generation, the value cached at `key` for that generation).
+
+    One cache round trip. The generation changes whenever a write drops the user's counts,
+    so anything stored with task_cache_store under an older one reads as missing (None).
+    """
+    found = cache.get_many([counts_cache_key(user.pk), key])
+    entry = found.get(counts_cache_key(user.pk))
+    if entry is None:
+        entry = _owner_entry(None)
+        cache.set(counts_cache_key(user.pk), entry, COUNTS_CACHE_SECONDS)
+    stored = found.get(key)
+    if stored is None or stored[0] != entry["generation"]:
+        return entry["generation"], None
+    return entry["generation"], stored[1]
+
+
+def task_cache_store(*, key: str, generation: str, value, seconds: int) -> None:
+    """Cache `value` at `key` for as long as the user's generation stays `generation`."""
+    cache.set(key, (generation, value), seconds)
+
+
+def _owner_entry(entry: dict | None) -> dict:
+    return entry if entry is not None else {"generation": secrets.token_hex(8), "counts": {}}
 
 
 def _count_signature(filters) -> str:
@@ -109,6 +141,14 @@ def task_rows(tasks: QuerySet[Task]) -> list[dict]:
     for row in rows:
         row["tags"] = tag_names[row["id"]]
     return rows
+
+
+def task_row(*, user: User, pk) -> dict:
+    """task_get as a task_rows dict (two queries, no model instance); 404 likewise."""
+    rows = task_rows(Task.objects.filter(owner=user, pk=pk))
+    if not rows:
+        raise Http404("No Task matches the given query.")
+    return rows[0]
 
 
 def task_get(*, user: User, pk) -> Task:

@@ -32,7 +32,7 @@ def stats_cache_key(user_id: int) -> str:
 
 
 def counts_cache_key(user_id: int) -> str:
-    return f"tasks:counts:{user_id}"
+    return f"tasks:counts:v2:{user_id}"  # v2: {"generation", "counts"}
 
 
 def dashboard_cache_key(user_id: int) -> str:

@@ -27,11 +27,13 @@ from django.views.decorators.http import (
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from tasks import calendar, charts, exchange, forms, selectors, services
+from tasks import calendar, charts, exchange, forms, pagecache, selectors, services
 from tasks.filters import DUE_CHOICES, PRIORITY_CHOICES
 from tasks.models import Task
 
 PAGE_SIZE = 20
+PAGE_SECONDS = 600  # a cached list page; any task write retires it sooner
+DASHBOARD_SECONDS = 60  # its "completed 5 minutes ago" must not drift far
 CHART_DAYS = 14
 NEW_TASK_IDS = "new-task-%s"  # auto_id: the create form shares its page with filters and rows
 NEW_NOTE_IDS = "new-note-%s"
@@ -51,6 +53,7 @@ class Listing:
     url_name: str
     filter_form: type[forms.LiveFilterForm]
     count: Callable | None = None  # a cheaper count of select's rows (a cached one)
+    cache_pages: bool = False  # GET pages from tasks.pagecache (task writes retire them)
 
     @property
     def template(self) -> str:
@@ -58,7 +61,12 @@ class Listing:
 
 
 TASKS = Listing(
-    "task", selectors.task_list, "tasks:list", forms.TaskFilterForm, count=selectors.task_count
+    "task",
+    selectors.task_list,
+    "tasks:list",
+    forms.TaskFilterForm,
+    count=selectors.task_count,
+    cache_pages=True,
 )
 NOTES = Listing("note", selectors.note_list, "tasks:note-list", forms.NoteSearchForm)
 
@@ -125,26 +133,34 @@ def _filter_messages(error: ValidationError, form) -> list[str]:
 
 
 def _list_page(request, listing: Listing, **context):
-    """A filtered, paginated list: the whole page, or only its results for an htmx GET."""
-    filter_form = listing.filter_form(request.GET or None, url=reverse(listing.url_name))
-    try:
-        rows = listing.select(user=request.user, filters=request.GET)
-        filter_errors = []
-    except ValidationError as error:
-        rows, filter_errors = [], _filter_messages(error, filter_form)
-    paginator = Paginator(rows, PAGE_SIZE)
-    if not filter_errors:
-        paginator.count = _count(request, listing, request.GET, rows)  # a cached_property
-    context |= {
-        "page_obj": paginator.get_page(request.GET.get("page")),
-        "filter_form": filter_form,
-        "filter_errors": filter_errors,
-    }
-    context.setdefault("next", request.get_full_path())
+    """A filtered, paginated list: the whole page, or only its results for an htmx GET.
+
+    The task list's GET pages come from the user's page cache (tasks.pagecache).
+    """
+
+    def full_context() -> dict:
+        filter_form = listing.filter_form(request.GET or None, url=reverse(listing.url_name))
+        try:
+            rows = listing.select(user=request.user, filters=request.GET)
+            filter_errors = []
+        except ValidationError as error:
+            rows, filter_errors = [], _filter_messages(error, filter_form)
+        paginator = Paginator(rows, PAGE_SIZE)
+        if not filter_errors:
+            paginator.count = _count(request, listing, request.GET, rows)  # a cached_property
+        return context | {
+            "page_obj": paginator.get_page(request.GET.get("page")),
+            "filter_form": filter_form,
+            "filter_errors": filter_errors,
+            "next": context.get("next", request.get_full_path()),
+        }
+
     template = listing.template
     if _fragment(request) and request.method == "GET":
         template += f"#{listing.kind}-results"
-    return render(request, template, context)
+    if listing.cache_pages:
+        return pagecache.render_cached(request, template, full_context, seconds=PAGE_SECONDS)
+    return render(request, template, full_context())
 
 
 def _created(request, listing: Listing, obj, form, blank_form):
@@ -224,14 +240,18 @@ def _stat_groups(stats: dict) -> list[tuple[str, list[dict]]]:
 @login_required
 @require_GET
 def dashboard(request):
-    figures = selectors.task_dashboard(user=request.user, days=CHART_DAYS)
-    context = {
-        "stats": figures["stats"],
-        "stat_groups": _stat_groups(figures["stats"]),
-        "chart": charts.bar_chart(figures["completions"]),
-        "recently_completed": figures["recent"],
-    }
-    return render(request, "tasks/dashboard.html", context)
+    def context() -> dict:
+        figures = selectors.task_dashboard(user=request.user, days=CHART_DAYS)
+        return {
+            "stats": figures["stats"],
+            "stat_groups": _stat_groups(figures["stats"]),
+            "chart": charts.bar_chart(figures["completions"]),
+            "recently_completed": figures["recent"],
+        }
+
+    return pagecache.render_cached(
+        request, "tasks/dashboard.html", context, seconds=DASHBOARD_SECONDS
+    )
 
 
 # --- tasks ---------------------------------------------------------------------------

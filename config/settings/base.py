@@ -166,7 +166,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Argon2 first; older hashes are upgraded to it at the next successful login.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # Django's Argon2 ("argon2$" hashes), run on a low-priority thread (accounts.hashers).
+    "accounts.hashers.BackgroundArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",

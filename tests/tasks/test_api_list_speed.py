@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from tasks import selectors, services
 from tasks.api.serializers import TaskSerializer
+from tasks.filters import TaskFilter
 from tasks.models import Tag, Task
 from tasks.selectors import task_get
 
@@ -152,3 +153,25 @@ def test_a_broken_cursor_is_a_404_not_a_500(jwt_client, user):
     response = jwt_client.get(TASKS, {"cursor": "not-a-cursor"})
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("params", ["", "page=2", "page_size=5&cursor="])
+def test_a_list_without_filters_skips_the_filter_set_but_not_its_rules(user, params):
+    services.task_create(owner=user, title="Archived")
+    Task.objects.filter(owner=user).update(archived_at=timezone.now())
+    services.task_create(owner=user, title="Listed")
+    fast = selectors.task_list(user=user, filters=QueryDict(params))
+    bound = TaskFilter(data=QueryDict(params), queryset=Task.objects.filter(owner=user)).qs
+    assert list(fast) == list(bound)
+    assert [task.title for task in fast] == ["Listed"]
+
+
+def test_a_task_takes_two_queries_and_keeps_its_etag(jwt_client, user, django_assert_num_queries):
+    task = services.task_create(owner=user, title="One", tags=["b", "a"])
+    jwt_client.get(ME)  # caches the signed-in user
+    detail = reverse("tasks-api:task-detail", args=[task.pk])
+    with django_assert_num_queries(2):  # the row, its tag names
+        response = jwt_client.get(detail)
+    assert response["ETag"] == f'"{task.pk}-1"'
+    assert response.json()["tags"] == ["a", "b"]
+    assert jwt_client.get(detail, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304

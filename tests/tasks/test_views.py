@@ -2,10 +2,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks import services
+from tasks import pagecache, services
 from tasks.models import Note, Task
 from tests.tasks.factories import NoteFactory, TaskFactory
 
@@ -736,8 +737,9 @@ def _make_notes(user, count):
         note.tags.set(services.tags_resolve(owner=user, names=["a", "b"]))
 
 
-# Once the user (and the task count) are cached by a first visit: the session, the page of
-# rows, their tags; the notes page counts its rows and fills the task select too.
+# Once the user (and the task count) are cached by a first visit, rendering a page takes:
+# the session, the page of rows, their tags; the notes page counts its rows and fills the
+# task select too. (`?page=1` is another path than the first visit's, so it is rendered.)
 @pytest.mark.parametrize(
     ("page", "make", "queries"),
     [(LIST, _make_tasks, 3), (NOTES, _make_notes, 5)],
@@ -750,8 +752,71 @@ def test_list_pages_use_a_constant_number_of_queries(
     make(user, rows)
     owner.get(page)
     with django_assert_num_queries(queries):
-        response = owner.get(page)
+        response = owner.get(page, {"page": 1})
     assert len(row_ids(response)) == min(rows, 20)
+
+
+def test_a_task_list_page_seen_before_takes_only_the_session(
+    owner, user, django_assert_num_queries
+):
+    _make_tasks(user, 30)
+    first = main_content(owner.get(LIST, {"priority": "medium"}))
+    with django_assert_num_queries(1):
+        again = owner.get(LIST, {"priority": "medium"})
+    assert main_content(again) == first
+    assert len(row_ids(again)) == 20
+
+
+def test_a_cached_task_list_page_carries_this_responses_csrf_token(client, user):
+    client.force_login(user)
+    _make_tasks(user, 2)
+    client.get(LIST)
+    page = client.get(LIST).content.decode()
+    assert pagecache.CSRF_PLACEHOLDER not in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    task = Task.objects.filter(owner=user).first()
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.cookies = client.cookies
+    toggled = csrf_client.post(
+        reverse("tasks:toggle", args=[task.pk]), {"csrfmiddlewaretoken": token}
+    )
+    assert toggled.status_code == 302
+    task.refresh_from_db()
+    assert task.is_done
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda user, task: services.task_update(task=task, title="Changed"),
+        lambda user, task: services.task_create(owner=user, title="Changed"),
+        lambda user, task: services.tag_rename(tag=task.tags.get(), name="Changed"),
+        lambda user, task: services.task_complete(task=task),
+    ],
+    ids=["task-update", "task-create", "tag-rename", "task-complete"],
+)
+def test_every_task_or_tag_write_retires_the_cached_pages(owner, user, write):
+    task = services.task_create(owner=user, title="Before", tags=["t"])
+    before = main_content(owner.get(LIST)), main_content(owner.get(DASHBOARD))
+    write(user, task)
+    after = main_content(owner.get(LIST)), main_content(owner.get(DASHBOARD))
+    assert after[0] != before[0]
+    assert after[1] != before[1] or "task-complete" not in repr(write)
+
+
+def test_other_users_never_get_my_cached_page(client, user, other_user):
+    services.task_create(owner=user, title="Mine only")
+    client.force_login(user)
+    assert "Mine only" in client.get(LIST).content.decode()
+    client.force_login(other_user)
+    assert "Mine only" not in client.get(LIST).content.decode()
+
+
+def test_a_page_with_a_message_is_never_served_from_the_cache(owner, user):
+    owner.get(LIST)
+    response = owner.post(CREATE, task_data(title="Fresh"), follow=True)
+    assert "“Fresh” added" in response.content.decode()
+    assert "“Fresh” added" not in owner.get(LIST).content.decode()  # shown once
 
 
 def main_content(response) -> str:
