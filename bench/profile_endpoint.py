@@ -65,7 +65,8 @@ def main() -> None:
     django.setup()
     call_command("collectstatic", "--noinput", verbosity=0)  # production's manifest storage
     application = get_wsgi_application()
-    logging.disable(logging.CRITICAL if not os.environ.get("PROFILE_LOGS") else logging.NOTSET)  # the request log line would flood the terminal
+    if not os.environ.get("PROFILE_LOGS"):  # PROFILE_LOGS=1 shows them (tracebacks)
+        logging.disable(logging.CRITICAL)  # a log line per request would flood the terminal
 
     from django.conf import settings
     from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY

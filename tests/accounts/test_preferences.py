@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tasks import services
 from tests.tasks.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -148,8 +149,8 @@ def test_overdue_follows_the_users_today(owner, user):
     task = TaskFactory(owner=user, title="Due yesterday", due_date=yesterday_for_latest)
     save_fields(user, timezone=LATEST)
     assert "(overdue)" in owner.get(TASKS_PAGE).content.decode()
-    task.due_date = local_today(EARLIEST) - timedelta(days=1)
-    task.save()  # yesterday where the day starts: today or tomorrow where it ends
+    # Yesterday where the day starts: today or tomorrow where it ends.
+    services.task_update(task=task, due_date=local_today(EARLIEST) - timedelta(days=1))
     assert "(overdue)" not in owner.get(TASKS_PAGE).content.decode()
 
 
