@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -69,13 +68,8 @@ class Task(models.Model):
             models.Index(fields=["owner", "-created_at", "-id"], name="task_owner_created"),
             models.Index(fields=["owner", "-updated_at", "-id"], name="task_owner_updated"),
             models.Index(fields=["owner", "due_date", "-id"], name="task_owner_due"),
-            # ordering=-due_date: latest first, tasks without a date still last.
-            models.Index(
-                F("owner"),
-                F("due_date").desc(nulls_last=True),
-                F("id").desc(),
-                name="task_owner_due_desc",
-            ),
+            # ordering=-due_date (latest first, no date still last) has task_owner_due_desc,
+            # PostgreSQL only (SQLite has no NULLS LAST in an index): migration 0005.
             models.Index(fields=["owner", "-priority", "-id"], name="task_owner_priority"),
             models.Index(fields=["owner", "status", "-created_at"], name="task_owner_status"),
             models.Index(fields=["owner", "-completed_at"], name="task_owner_completed"),

@@ -35,7 +35,7 @@ from config.api import (
     SelectorFilterBackend,
 )
 from config.middleware import activate_user_timezone
-from tasks import calendar, exchange, selectors, services
+from tasks import calendar, exchange, pagecache, selectors, services
 from tasks.api import serializers
 from tasks.filters import PRIORITY_CHOICES, NoteFilter, TaskFilter
 from tasks.models import Note, Tag, Task
@@ -191,6 +191,8 @@ def owned_schema(tag: str, item, request, **overrides):
     )
 
 
+# A list page or task as answered, cached until the caller's next task write (pagecache).
+ANSWER_SECONDS = 600
 CURSOR_ORDERINGS = {"-created_at", "created_at", "-updated_at", "updated_at"}
 CURSOR = OpenApiParameter(
     "cursor",
@@ -255,6 +257,10 @@ class TaskViewSet(OwnedViewSet):
         are added and sort by `created_at` or `updated_at` (`ordering`, newest first by
         default): for sync, `?cursor=&ordering=updated_at&updated_after=<last sync>`.
         """
+        return Response(pagecache.answer_cached(request, self._list_answer, seconds=ANSWER_SECONDS))
+
+    def _list_answer(self) -> dict:
+        request = self.request
         tasks = self.get_queryset()
         count = selectors.task_count(user=request.user, filters=request.query_params, tasks=tasks)
         if "cursor" in request.query_params:
@@ -267,22 +273,28 @@ class TaskViewSet(OwnedViewSet):
             page = paginator.paginate_counted(tasks, request, count=count)
             rows = selectors.task_rows(page)
             results = [serializers.task_representation(row) for row in rows]
-        return Response(
-            {
-                "count": count,
-                "next": paginator.get_next_link(),
-                "previous": paginator.get_previous_link(),
-                "results": results,
-            }
-        )
+        return {
+            "count": count,
+            "next": paginator.get_next_link(),
+            "previous": paginator.get_previous_link(),
+            "results": results,
+        }
 
     def retrieve(self, request, pk):
         """A task; 304 while If-None-Match names its current version."""
-        row = selectors.task_row(user=request.user, pk=pk)  # a dict: no model, no prefetch
-        etag = Task.etag_of(row["id"], row["version"])
-        if not_modified(request, etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(serializers.task_representation(row), headers={"ETag": etag})
+        answer = pagecache.answer_cached(
+            request, lambda: self._detail_answer(pk), seconds=ANSWER_SECONDS
+        )
+        if not_modified(request, answer["etag"]):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": answer["etag"]})
+        return Response(answer["task"], headers={"ETag": answer["etag"]})
+
+    def _detail_answer(self, pk) -> dict:
+        row = selectors.task_row(user=self.request.user, pk=pk)  # a dict: no model, no prefetch
+        return {
+            "etag": Task.etag_of(row["id"], row["version"]),
+            "task": serializers.task_representation(row),
+        }
 
     @action(detail=True, methods=["post"])
     def complete(self, request, pk):

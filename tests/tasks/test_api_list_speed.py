@@ -11,6 +11,7 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from tasks import selectors, services
@@ -175,3 +176,29 @@ def test_a_task_takes_two_queries_and_keeps_its_etag(jwt_client, user, django_as
     assert response["ETag"] == f'"{task.pk}-1"'
     assert response.json()["tags"] == ["a", "b"]
     assert jwt_client.get(detail, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_an_answer_seen_before_takes_no_query_until_a_write(
+    jwt_client, user, django_assert_num_queries
+):
+    task = services.task_create(owner=user, title="Cached")
+    detail = reverse("tasks-api:task-detail", args=[task.pk])
+    first_list, first_task = jwt_client.get(TASKS).json(), jwt_client.get(detail)
+    with django_assert_num_queries(0):
+        assert jwt_client.get(TASKS).json() == first_list
+        again = jwt_client.get(detail)
+        assert jwt_client.get(detail, HTTP_IF_NONE_MATCH=again["ETag"]).status_code == 304
+    assert again.json() == first_task.json()
+    services.task_update(task=task, title="Changed")
+    assert jwt_client.get(TASKS).json()["results"][0]["title"] == "Changed"
+    changed = jwt_client.get(detail)
+    assert changed.json()["title"] == "Changed"
+    assert changed["ETag"] != again["ETag"]
+
+
+def test_cached_answers_are_never_anothers(jwt_client, user, other_user):
+    services.task_create(owner=user, title="Mine only")
+    assert jwt_client.get(TASKS).json()["count"] == 1
+    theirs = APIClient()
+    theirs.force_authenticate(other_user)
+    assert theirs.get(TASKS).json()["count"] == 0
