@@ -6,14 +6,18 @@ import tempfile
 from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# 4 sync workers on 2 cores, chosen with bench/run.py (bench/README.md "Levers"): threads
+# cost throughput (the GIL); 2 workers left nothing to serve pages while two logins hash.
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak can never take an instance down.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Recycle workers now and then so a slow leak can never take an instance down. Each
+# recycle re-imports Django (~1 s of CPU here): at 2,000 a busy worker (500 req/s) paid
+# that every few seconds under the benchmark.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = 2000
 errorlog = "-"
 # Render/Railway put one proxy in front; the app trusts X-Forwarded-* per its own settings.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -29,7 +29,10 @@ def forget_session(sender, request, user, **kwargs):
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.user_saved")
 @receiver(post_delete, sender=User, dispatch_uid="accounts.user_deleted")
-def forget_cached_user(sender, instance, **kwargs):
+def forget_cached_user(sender, instance, update_fields=None, **kwargs):
+    # A login's last_login stamp changes nothing a request checks: keep the entry.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
     usercache.user_cache_invalidate(instance)
 
 

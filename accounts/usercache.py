@@ -44,5 +44,6 @@ def user_cache_invalidate(user: User | int) -> None:
         user.__dict__.pop(TWO_FACTOR_SNAPSHOT, None)
         user = user.pk
     key = _key(user)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    if transaction.get_connection().in_atomic_block:
+        cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))  # at once outside a transaction

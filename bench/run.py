@@ -382,7 +382,15 @@ def machine(args) -> dict:
 
 def hash_ceiling(args, env) -> dict:
     count = 4 if args.quick else 20
-    command = [PYTHON, str(BENCH / "hash_ceiling.py"), "--processes", "2", "--count", str(count)]
+    processes = str(os.cpu_count() or 2)  # one per core, as many as the logins in flight
+    command = [
+        PYTHON,
+        str(BENCH / "hash_ceiling.py"),
+        "--processes",
+        processes,
+        "--count",
+        str(count),
+    ]
     done = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
     )
@@ -419,16 +427,21 @@ def queries_per_request(port, token) -> dict:
     }
 
 
-def list_queries(port, token, jwt, count=20) -> float | None:
-    """Queries per API task list request: /metrics before and after `count` sequential GETs."""
+def list_queries(port, token, jwt, count=20) -> dict:
+    """Queries per API task list request, from /metrics before and after `count` GETs:
+    `rendered`, pages 2, 3, ... (each URL's first request: read from the database) and
+    `cached`, the same URLs again (answered from the user's cache)."""
     route = "/api/v1/tasks/"
-    before = query_totals(port, token).get(route, (0.0, 0.0))
     headers = {"Authorization": f"Bearer {jwt}", "Accept": "application/json"}
-    for _ in range(count):
-        request(port, "GET", route, headers=headers)
-    after = query_totals(port, token).get(route, (0.0, 0.0))
-    requests = after[1] - before[1]
-    return round((after[0] - before[0]) / requests, 2) if requests else None
+    figures = {}
+    for kind in ("rendered", "cached"):
+        before = query_totals(port, token).get(route, (0.0, 0.0))
+        for page in range(2, count + 2):
+            request(port, "GET", f"{route}?page={page}", headers=headers)
+        after = query_totals(port, token).get(route, (0.0, 0.0))
+        requests = after[1] - before[1]
+        figures[kind] = round((after[0] - before[0]) / requests, 2) if requests else None
+    return figures
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -469,7 +482,8 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
+    # gunicorn.conf.py's defaults unless the environment says otherwise.
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 1)))
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 s, 1 repeat")
     parser.add_argument("--compare", type=Path, help="an earlier results JSON (10k database)")
@@ -574,8 +588,11 @@ def main(argv=None) -> int:
             return 0
 
         # Login alone: correct password (successes refund the per-account failure limit).
+        # As many logins in flight as the machine has cores, like the hasher's ceiling
+        # (one process per core): enough to keep hashing at its full rate; more would
+        # only wait in line for the low-priority hashing threads (accounts.hashers).
         login_body = json.dumps({"email": users[0]["email"], "password": PASSWORD})
-        login_connections = max(2, args.workers * args.threads * 2)
+        login_connections = os.cpu_count() or 2
         log(f"login alone ({login_connections} connections)")
         login = run_wrk(
             app.port, "/api/v1/auth/token/", args.duration, login_connections,
@@ -660,8 +677,10 @@ def main(argv=None) -> int:
 def compare(endpoints, earlier) -> dict:
     """p95 here ÷ p95 in an earlier run (the 10k database), same endpoint and user size."""
     ratios = {}
+    earlier_endpoints = earlier.get("endpoints", {})
     for name, entry in endpoints.items():
-        other = earlier.get("endpoints", {}).get(name)
+        # A 10k table holds no 100,000-task user: that one is held to the 1,000-task user's.
+        other = earlier_endpoints.get(name) or earlier_endpoints.get(f"{entry['key']}@1000")
         if other and other["p95_ms"]:
             ratios[name] = round(entry["p95_ms"] / other["p95_ms"], 3)
     return {"database": earlier.get("machine", {}).get("database_url"), "p95_ratio": ratios}
@@ -699,8 +718,8 @@ def checks(result, args) -> list[dict]:
     for name, ratio in result.get("compare", {}).get("p95_ratio", {}).items():
         add(f"p95 this ÷ p95 compared run: {name}", ratio, "≤ 1.5", ratio <= 1.5)
     for size, queries in result["list_queries"].items():
-        ok = queries is not None and queries <= 2
-        add(f"queries per API list request [{size}]", queries, "≤ 2", ok)
+        ok = queries["rendered"] is not None and queries["rendered"] <= 2
+        add(f"queries per API list request, not cached [{size}]", queries["rendered"], "≤ 2", ok)
     login = result["login"]
     if login["ratio_to_ceiling"] is not None:
         add(
@@ -709,6 +728,8 @@ def checks(result, args) -> list[dict]:
             "≥ 0.8",
             login["ratio_to_ceiling"] >= 0.8,
         )
+    storm = login["storm"]["p95_ratio"]
+    add("task list p95 during a login storm ÷ its baseline", storm, "≤ 2", storm <= 2)
     connections = result["db_connections"]
     add(
         "DB connections (max sampled)", connections["max"], f"≤ {connections['limit']}",
@@ -792,8 +813,9 @@ def markdown(result, out, args) -> str:
         f"- connections to the app database (sampled every 0.5 s): max "
         f"**{result['db_connections']['max']}**, median {result['db_connections']['median']} "
         f"(limit workers x threads + 2 = {result['db_connections']['limit']})",
-        "- queries per API task list request (20 sequential GETs, `/metrics` before and "
-        f"after), by user size: {result['list_queries']}",
+        "- queries per API task list request (`/metrics` before and after 20 GETs of pages "
+        "2-21: `rendered` is each URL's first request, read from the database; `cached` "
+        f"the same URLs again, from the user's cache), by user size: {result['list_queries']}",
         "- mean queries per request by route over the whole run (`taskflow_db_queries_per_"
         "request`; GET and POST share a route, so `/api/v1/tasks/` mixes list, search and "
         "create):",

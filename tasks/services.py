@@ -54,8 +54,9 @@ def stats_invalidate_many(*, owner_ids: Iterable[int]) -> None:
     running alongside may have cached figures from before the write in between.
     """
     keys = [key(owner_id) for owner_id in owner_ids for key in OWNER_CACHE_KEYS]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    if transaction.get_connection().in_atomic_block:
+        cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))  # at once outside a transaction
 
 
 # --- tags -----------------------------------------------------------------------
@@ -168,7 +169,9 @@ def task_create(
     _apply_status(task, status)
     task.full_clean(exclude=["owner", "tags"])
     task.save()
-    task.tags.set(tags_resolve(owner=owner, names=tags))
+    resolved = tags_resolve(owner=owner, names=tags)
+    if resolved:  # a new task has no tags to replace: add, without reading them first
+        task.tags.add(*resolved)
     stats_invalidate(owner=owner)
     return task
 
