@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from tasks.filters import NoteFilter, TaskFilter
 from tasks.models import Note, ReminderLog, Tag, Task
-from tasks.services import counts_cache_key, dashboard_cache_key, stats_cache_key
+from tasks.services import dashboard_cache_key, generation_cache_key, stats_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -74,37 +74,36 @@ def task_list(*, user: User, filters=None) -> QuerySet[Task]:
 def task_count(*, user: User, filters, tasks: QuerySet[Task]) -> int:
     """How many rows `tasks` (task_list with these filters) holds, cached per user.
 
-    A user's counts are dropped by every service that writes their tasks or tags
-    (services.stats_invalidate), so they are never stale after a write; "today" is part of
-    the key, because due and overdue filters move with it. For an owner of 100,000 tasks
-    this saves a COUNT over all of them on every page of the list.
+    Counts are kept per task generation, which every service that writes the user's tasks
+    or tags replaces (services.stats_invalidate), so a count is never stale after a write;
+    "today" is part of the key, because due and overdue filters move with it. For an owner
+    of 100,000 tasks this saves a COUNT over all of them on every page of the list.
     """
+    key = f"tasks:counts:{user.pk}:{_generation(user)}"
     signature = _count_signature(filters)
-    entry = _owner_entry(cache.get(counts_cache_key(user.pk)))
-    counts = entry["counts"]
+    counts = cache.get(key) or {}
     if signature not in counts:
         if len(counts) >= COUNTS_PER_USER:
             counts.clear()
+        # Stored under the generation read before counting: if a write replaces it
+        # meanwhile, this count is simply never read.
         counts[signature] = tasks.count()
-        cache.set(counts_cache_key(user.pk), entry, COUNTS_CACHE_SECONDS)
+        cache.set(key, counts, COUNTS_CACHE_SECONDS)
     return counts[signature]
 
 
 def task_cache_lookup(*, user: User, key: str) -> tuple[str, object]:
-    """(the user's task data generation, the value cached at `key` for that generation).
+    """(the user's task generation, the value cached at `key` for that generation).
 
-    One cache round trip. The generation changes whenever a write drops the user's counts,
-    so anything stored with task_cache_store under an older one reads as missing (None).
+    One cache round trip. Anything stored with task_cache_store under an older generation
+    reads as missing (None): every task or tag write retires it.
     """
-    found = cache.get_many([counts_cache_key(user.pk), key])
-    entry = found.get(counts_cache_key(user.pk))
-    if entry is None:
-        entry = _owner_entry(None)
-        cache.set(counts_cache_key(user.pk), entry, COUNTS_CACHE_SECONDS)
+    found = cache.get_many([generation_cache_key(user.pk), key])
+    generation = found.get(generation_cache_key(user.pk)) or _generation(user)
     stored = found.get(key)
-    if stored is None or stored[0] != entry["generation"]:
-        return entry["generation"], None
-    return entry["generation"], stored[1]
+    if stored is None or stored[0] != generation:
+        return generation, None
+    return generation, stored[1]
 
 
 def task_cache_store(*, key: str, generation: str, value, seconds: int) -> None:
@@ -112,8 +111,17 @@ def task_cache_store(*, key: str, generation: str, value, seconds: int) -> None:
     cache.set(key, (generation, value), seconds)
 
 
-def _owner_entry(entry: dict | None) -> dict:
-    return entry if entry is not None else {"generation": secrets.token_hex(8), "counts": {}}
+def _generation(user: User) -> str:
+    """The user's current task generation, starting a new one if there is none.
+
+    Only ever added, never overwritten: a reader can't bring back a retired generation.
+    """
+    key = generation_cache_key(user.pk)
+    generation = cache.get(key)
+    if generation is None:
+        fresh = secrets.token_hex(8)
+        generation = fresh if cache.add(key, fresh, COUNTS_CACHE_SECONDS) else cache.get(key)
+    return generation or secrets.token_hex(8)  # the cache is unreachable: nothing is kept
 
 
 def _count_signature(filters) -> str:

@@ -31,15 +31,20 @@ def stats_cache_key(user_id: int) -> str:
     return f"tasks:stats:{user_id}"
 
 
-def counts_cache_key(user_id: int) -> str:
-    return f"tasks:counts:v2:{user_id}"  # v2: {"generation", "counts"}
+def generation_cache_key(user_id: int) -> str:
+    """Where the user's task generation lives: a token replaced by every task or tag write.
+
+    List counts, cached pages and API answers are stored under (or with) a generation;
+    anything of an older one is ignored (tasks.selectors.task_cache_lookup).
+    """
+    return f"tasks:generation:{user_id}"
 
 
 def dashboard_cache_key(user_id: int) -> str:
     return f"tasks:dashboard:{user_id}"
 
 
-OWNER_CACHE_KEYS = (stats_cache_key, counts_cache_key, dashboard_cache_key)
+OWNER_CACHE_KEYS = (stats_cache_key, generation_cache_key, dashboard_cache_key)
 
 
 def stats_invalidate(*, owner: User) -> None:

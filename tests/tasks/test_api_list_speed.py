@@ -202,3 +202,21 @@ def test_cached_answers_are_never_anothers(jwt_client, user, other_user):
     theirs = APIClient()
     theirs.force_authenticate(other_user)
     assert theirs.get(TASKS).json()["count"] == 0
+
+
+def test_a_count_taken_while_a_write_lands_is_not_served_after_it(user, monkeypatch):
+    services.task_create(owner=user, title="First")
+    everything = QueryDict("")
+    tasks = selectors.task_list(user=user, filters=everything)
+    real_count = type(tasks).count
+
+    def count_then_another_request_writes(queryset):
+        counted = real_count(queryset)
+        services.task_create(owner=user, title="Written meanwhile")
+        return counted
+
+    monkeypatch.setattr(type(tasks), "count", count_then_another_request_writes)
+    assert selectors.task_count(user=user, filters=everything, tasks=tasks) == 1
+    monkeypatch.undo()
+    fresh = selectors.task_list(user=user, filters=everything)
+    assert selectors.task_count(user=user, filters=everything, tasks=fresh) == 2
