@@ -34,11 +34,21 @@ def render_cached(request, template: str, context: Callable[[], dict], *, second
     """
     if request.method != "GET" or len(get_messages(request)):
         return render(request, template, context())
-    key = _key(request, template)
-    generation, html = selectors.task_cache_lookup(user=request.user, key=key)
-    if html is None:
-        html = render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request)
-        selectors.task_cache_store(key=key, generation=generation, value=html, seconds=seconds)
+    user = request.user
+    shown = (
+        template,
+        request.get_full_path(),
+        bool(request.htmx),
+        request.htmx.history_restore_request,
+        user.email,  # what the header shows of the user
+        user.full_name,
+        user.email_verified,
+    )
+
+    def render_page() -> str:
+        return render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request)
+
+    html = _cached(request, "page", shown, render_page, seconds)
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
@@ -48,31 +58,16 @@ def answer_cached(request, build: Callable[[], dict], *, seconds: int) -> dict:
     Keyed by the full URL (its links are absolute), the user's day and time zone (dates in
     answers and filters follow them). Errors `build` raises are never cached.
     """
-    shown = (
-        request.build_absolute_uri(),
-        timezone.localdate().isoformat(),
-        timezone.get_current_timezone_name(),
-    )
-    digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
-    key = f"tasks:answer:{request.user.pk}:{digest}"
-    generation, answer = selectors.task_cache_lookup(user=request.user, key=key)
-    if answer is None:
-        answer = build()
-        selectors.task_cache_store(key=key, generation=generation, value=answer, seconds=seconds)
-    return answer
+    return _cached(request, "answer", (request.build_absolute_uri(),), build, seconds)
 
 
-def _key(request, template: str) -> str:
-    user = request.user
-    shown = (
-        template,
-        request.get_full_path(),
-        bool(request.htmx) and not request.htmx.history_restore_request,
-        timezone.localdate().isoformat(),
-        timezone.get_current_timezone_name(),
-        user.email,
-        user.full_name,
-        user.email_verified,
-    )
+def _cached(request, kind: str, shown: tuple, build: Callable, seconds: int):
+    """build(), or its value cached for `shown`, the user's day and zone and generation."""
+    shown += (timezone.localdate().isoformat(), timezone.get_current_timezone_name())
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
-    return f"tasks:page:{user.pk}:{digest}"
+    key = f"tasks:{kind}:{request.user.pk}:{digest}"
+    generation, value = selectors.task_cache_lookup(user=request.user, key=key)
+    if value is None:
+        value = build()
+        selectors.task_cache_store(key=key, generation=generation, value=value, seconds=seconds)
+    return value
