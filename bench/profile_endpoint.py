@@ -130,7 +130,9 @@ def main() -> None:
         call()
     timings = []
     cpu_started = time.process_time()
-    profiler = cProfile.Profile() if args.profile else None
+    # PROFILE_CPU=1 attributes CPU time (time.process_time) instead of wall time.
+    timer = time.process_time if os.environ.get("PROFILE_CPU") else time.perf_counter
+    profiler = cProfile.Profile(timer) if args.profile else None
     try:
         for _ in range(args.n):
             started = time.perf_counter()
@@ -154,7 +156,9 @@ def main() -> None:
     if profiler:
         stream = io.StringIO()
         order = os.environ.get("PROFILE_SORT", "cumulative")  # or tottime
-        pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(45)
+        pstats.Stats(profiler, stream=stream).sort_stats(order).print_stats(
+            int(os.environ.get("PROFILE_LINES", 45))
+        )
         print(stream.getvalue())
 
 

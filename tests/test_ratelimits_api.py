@@ -221,6 +221,24 @@ def test_two_clients_share_the_api_throttle_in_redis(settings):
     assert_throttled(clients[1].post(REFRESH, {}), within=throttle.duration)
 
 
+@pytest.mark.redis
+def test_an_api_throttle_counter_in_redis_counts_and_expires_with_its_window():
+    from django_ratelimit import ALL
+    from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key
+    from django_redis import get_redis_connection
+
+    from accounts import ratelimits
+
+    client_key = f"ttl-check-{time.time_ns()}"
+    results = [ratelimits.count_hit("api-test", client_key, (3, 60))[0] for _ in range(4)]
+    assert results == [False, False, False, True]
+    window = _get_window(client_key, 60)
+    counter = _make_cache_key("api-test", window, (3, 60), client_key, ALL)
+    assert caches["default"].get(counter) == 4  # readable as django-ratelimit's own counters
+    ttl = get_redis_connection("default").ttl(caches["default"].make_key(counter))
+    assert 0 < ttl <= 60 + EXPIRATION_FUDGE
+
+
 @pytest.fixture
 def redis_unreachable(settings):
     """The default cache is a Redis nobody listens on (port 9, discard)."""

@@ -134,6 +134,38 @@ def test_swagger_ui_runs_its_inline_code_by_this_responses_nonce(client):
     assert policy(client.get(reverse("api-docs")))["script-src"][1] != f"'nonce-{nonce}'"
 
 
+def test_a_views_own_policy_change_is_applied(rf):
+    """The prebuilt policy (config.csp) gives way to a view's @csp_update."""
+    from csp.decorators import csp_update
+    from django.http import HttpResponse
+
+    from config.csp import PrebuiltCSPMiddleware
+
+    @csp_update({"img-src": "https://images.example.com"})
+    def view(request):
+        return HttpResponse("ok")
+
+    def plain_view(request):
+        return HttpResponse("ok")
+
+    changed = PrebuiltCSPMiddleware(view)(rf.get("/"))
+    assert policy(changed)["img-src"] == ["'self'", "data:", "https://images.example.com"]
+    plain = PrebuiltCSPMiddleware(plain_view)(rf.get("/"))
+    assert policy(plain)["img-src"] == ["'self'", "data:"]
+
+
+def test_a_report_only_policy_in_settings_is_sent(settings, client):
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {
+        "DIRECTIVES": {"default-src": ["'none'"], "report-uri": "/csp-reports/"}
+    }
+    response = client.get(reverse("accounts:login"))
+    assert policy_of(response["Content-Security-Policy-Report-Only"]) == {
+        "default-src": ["'none'"],
+        "report-uri": ["/csp-reports/"],
+    }
+    assert_strict_headers(response)
+
+
 # --- Cache-Control ------------------------------------------------------------------
 
 
