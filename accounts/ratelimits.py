@@ -13,7 +13,6 @@ import redis
 from django.conf import settings
 from django.core.cache import caches
 from django_ratelimit import ALL
-from django_redis.cache import RedisCache
 
 # Private helpers of the pinned django-ratelimit 4.1.0, used by `refund` and `count_hit`.
 from django_ratelimit.core import (
@@ -23,7 +22,7 @@ from django_ratelimit.core import (
     _split_rate,
     get_usage,
 )
-
+from django_redis.cache import RedisCache
 
 logger = logging.getLogger(__name__)
 
