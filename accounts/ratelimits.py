@@ -5,6 +5,7 @@ shares them. Built on django-ratelimit's `get_usage`, which counts in fixed wind
 """
 
 import contextlib
+import dataclasses
 import ipaddress
 import logging
 import time
@@ -83,46 +84,78 @@ def record_attempt(request, group: str, value, rate: str) -> None:
     _usage(request, group, value, rate, increment=True)
 
 
-def count_hit(group: str, value, rate) -> tuple[bool, int]:
-    """Count one request against `value`: (over the limit?, seconds left in the window).
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    """One request to count against a fixed-window limit (the API throttles)."""
 
-    The counters of get_usage (same keys and windows), for the API throttles, which count
-    every request: one cache round trip where get_usage takes two (add, then increment).
-    `rate` is "N/period" or (N, seconds). Never over the limit when limits are off or the
-    cache is unreachable.
+    key: str  # django-ratelimit's counter key for this window
+    limit: int
+    window_end: int  # epoch seconds
+    lifetime: int  # how long the counter lives, in seconds
+
+    def over_limit(self, count: int | None) -> bool:
+        return (count or 0) > self.limit  # None: the cache was unreachable
+
+    def seconds_left(self) -> int:
+        return int(self.window_end - time.time())
+
+
+def hit_for(group: str, value, rate) -> Hit | None:
+    """The Hit of one request against `value` at `rate` ("N/period" or (N, seconds)).
+
+    The counters of get_usage (same keys and windows). None while limits are off.
     """
     if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return False, 0
+        return None
     value = str(value)
     limit, period = _split_rate(rate)
     window = _get_window(value, period)
     key = _make_cache_key(group, window, rate, value, ALL)
+    return Hit(key=key, limit=limit, window_end=window, lifetime=period + EXPIRATION_FUDGE)
+
+
+def count_hit(group: str, value, rate) -> tuple[bool, int]:
+    """Count one request against `value`: (over the limit?, seconds left in the window).
+
+    One cache round trip where get_usage takes two (add, then increment). Never over the
+    limit when limits are off or the cache is unreachable.
+    """
+    hit = hit_for(group, value, rate)
+    if hit is None:
+        return False, 0
+    _, count = read_and_count(None, hit)
+    return hit.over_limit(count), hit.seconds_left()
+
+
+def read_and_count(read_key: str | None, hit: Hit) -> tuple[object, int | None]:
+    """(cache.get(read_key), the hit's counter plus one): one round trip on Redis.
+
+    The count is None if the cache is unreachable (then nothing is limited).
+    """
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
-    count = _incremented(cache, key, period + EXPIRATION_FUDGE)
-    seconds_left = int(window - time.time())
-    return (count or 0) > limit, seconds_left
-
-
-def _incremented(cache, key: str, seconds: int) -> int | None:
-    """The counter at `key` plus one, created to live `seconds`; None if unreachable."""
-    if isinstance(cache, RedisCache):
-        # django-redis increments with a Lua script (EVAL, script text and all), which
-        # under load cost more than the rest of a cached API request: plain SET NX + INCR,
-        # pipelined, are one round trip.
-        redis_key = cache.make_key(key)
+    if not isinstance(cache, RedisCache):
         try:
-            with cache.client.get_client(write=True).pipeline(transaction=False) as pipe:
-                _, count = pipe.set(redis_key, 0, ex=seconds, nx=True).incr(redis_key).execute()
-        except (redis.ConnectionError, redis.TimeoutError):
-            if not cache._ignore_exceptions:
-                raise
-            logger.warning("Rate limit counter unreachable; not counting", exc_info=True)
-            return None
-        return count
+            count = cache.incr(hit.key)
+        except ValueError:  # the window's first request: no counter yet
+            count = 1 if cache.add(hit.key, 1, hit.lifetime) else cache.incr(hit.key)
+        return (cache.get(read_key) if read_key else None), count
+    # django-redis increments with a Lua script (EVAL, script text and all) that under load
+    # cost more than the rest of a cached API request; plain SET NX + INCR, pipelined with
+    # the read, are one round trip.
+    counter = cache.make_key(hit.key)
     try:
-        return cache.incr(key)
-    except ValueError:  # the window's first request: no counter yet
-        return 1 if cache.add(key, 1, seconds) else cache.incr(key)
+        with cache.client.get_client(write=True).pipeline(transaction=False) as pipe:
+            if read_key:
+                pipe.get(cache.make_key(read_key))
+            pipe.set(counter, 0, ex=hit.lifetime, nx=True).incr(counter)
+            *read, _, count = pipe.execute()
+    except (redis.ConnectionError, redis.TimeoutError):
+        if not cache._ignore_exceptions:  # OPTIONS["IGNORE_EXCEPTIONS"], as django-redis
+            raise
+        logger.warning("Cache unreachable: request not counted", exc_info=True)
+        return None, None
+    value = cache.client.decode(read[0]) if read and read[0] is not None else None
+    return value, count
 
 
 def consume(request, group: str, value, rate: str) -> None:

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django_otp import user_has_device
 
+from accounts import ratelimits
 from accounts.models import TWO_FACTOR_SNAPSHOT, User
 
 USER_CACHE_SECONDS = 300
@@ -22,14 +23,23 @@ def _key(user_id) -> str:
 
 def user_cached_get(user_id) -> User | None:
     """The user with this id, active or not: one cache read, or two queries on a miss."""
-    key = _key(user_id)
-    cached = cache.get(key)
+    return _user(user_id, cache.get(_key(user_id)))
+
+
+def user_cached_get_counting(user_id, hit: ratelimits.Hit) -> tuple[User | None, int | None]:
+    """(user_cached_get, `hit` counted): one cache round trip for both on Redis."""
+    cached, count = ratelimits.read_and_count(_key(user_id), hit)
+    return _user(user_id, cached), count
+
+
+def _user(user_id, cached) -> User | None:
+    """The user from its cache entry `cached`, or from the database (and cached) if None."""
     if cached is None:
         user = User.objects.filter(pk=user_id).first()
         if user is None:
             return None
         cached = (user, user_has_device(user, confirmed=True))
-        cache.set(key, cached, USER_CACHE_SECONDS)
+        cache.set(_key(user_id), cached, USER_CACHE_SECONDS)
     user, two_factor = cached
     setattr(user, TWO_FACTOR_SNAPSHOT, two_factor)
     return user

@@ -11,6 +11,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: the most requested prefix, and "" below would try every page pattern first.
+    path("api/v1/", include(api_v1)),
     path("", include("tasks.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/login/", account_views.admin_login, name="admin-login"),
@@ -19,7 +21,6 @@ urlpatterns = [
     path("ready/", health.ready, name="ready"),
     # Prometheus scrape; 404 unless METRICS_TOKEN is set (docs/operations.md#monitoring).
     path("metrics", metrics.metrics_view, name="metrics"),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -5,6 +5,7 @@ clients behind proxies, two clients sharing Redis, and Redis being down.
 """
 
 import time
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -17,7 +18,7 @@ from django_ratelimit.core import get_usage
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from config.throttles import AnonRateThrottle
+from config.throttles import AnonRateThrottle, UserRateThrottle
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.otp import enable_two_factor, totp_code
 
@@ -189,6 +190,31 @@ def test_anonymous_clients_are_throttled_at_the_configured_rate(api_client):
         assert api_client.post(REFRESH, {}).status_code == 400
     assert_throttled(api_client.post(REFRESH, {}), within=throttle.duration)
     assert api_client.post(REFRESH, {}, REMOTE_ADDR="198.51.100.7").status_code == 400
+
+
+def test_signed_in_clients_are_throttled_at_the_configured_rate(jwt_client, user, other_user):
+    throttle = UserRateThrottle()
+    assert (throttle.num_requests, throttle.duration) == throttle.parse_rate(settings.RATE_API_USER)
+    fresh_throttle_window(throttle, user.pk)
+    hit = throttle.hit_for_user(user.pk)
+    for n in range(1, throttle.num_requests + 1):
+        assert jwt_client.get(ME).status_code == 200
+        if n in (1, 2, throttle.num_requests):  # each request counted once, not twice
+            assert caches["default"].get(hit.key) == n
+    assert_throttled(jwt_client.get(ME), within=throttle.duration)
+    other = APIClient()
+    other.force_authenticate(other_user)
+    assert other.get(ME).status_code == 200  # someone else's count
+
+
+def test_a_bearer_request_reads_its_user_and_counts_its_hit_together(jwt_client, user):
+    from accounts import ratelimits, usercache
+
+    with mock.patch.object(
+        ratelimits, "read_and_count", side_effect=ratelimits.read_and_count
+    ) as spy:
+        assert jwt_client.get(ME).status_code == 200
+    assert [c.args[0] for c in spy.call_args_list] == [usercache._key(user.pk)]
 
 
 # --- Redis ------------------------------------------------------------------------------
