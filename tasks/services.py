@@ -180,10 +180,20 @@ def task_create(
     else:
         # One INSERT is atomic by itself: no BEGIN and COMMIT, two round trips fewer.
         task.save()
-        # Known to have no tags, as if prefetched: showing the new task reads none.
-        task._prefetched_objects_cache = {"tags": Tag.objects.none()}
+        _known_to_have_no_tags(task)
     stats_invalidate(owner=owner)
     return task
+
+
+def _known_to_have_no_tags(task: Task) -> None:
+    """Set the task's tags as prefetch_related would, to none: showing it reads nothing.
+
+    An empty queryset would still build its SQL on every read; a filled result cache
+    (what prefetch_related_objects stores) is a plain list.
+    """
+    tags = task.tags.all()
+    tags._result_cache, tags._prefetch_done = [], True
+    task._prefetched_objects_cache = {"tags": tags}
 
 
 @transaction.atomic
