@@ -81,6 +81,9 @@ class CachedUserJWTAuthentication(JWTAuthentication):
         """The user; if the view throttles per user, its hit counted in the same round trip.
 
         The count waits on the request for the view's UserRateThrottle (config.throttles).
+        A view may name more cache keys to read in that round trip, with a method
+        `cache_keys_read_with_user(user_id)`; their values wait on the request as
+        CACHE_READS, {key: value or None}.
         """
         view = self.request.parser_context.get("view")
         throttle = (
@@ -91,11 +94,15 @@ class CachedUserJWTAuthentication(JWTAuthentication):
         hit = throttle and throttle.hit_for_user(user_id)
         if not hit:
             return user_cached_get(user_id)
-        user, count = user_cached_get_counting(user_id, hit)
+        also = getattr(view, "cache_keys_read_with_user", lambda user_id: [])(user_id)
+        user, count, reads = user_cached_get_counting(user_id, hit, also=also)
         setattr(self.request, COUNTED_HITS, {hit.key: count})
+        setattr(self.request, CACHE_READS, reads)
         return user
 
 
+# A DRF request attribute: the values of a view's cache_keys_read_with_user.
+CACHE_READS = "cache_reads"
 _PLAIN_JWT_AUTHENTICATION = JWTAuthentication()
 
 

@@ -9,6 +9,7 @@ import dataclasses
 import ipaddress
 import logging
 import time
+from collections.abc import Sequence
 
 import redis
 from django.conf import settings
@@ -24,6 +25,8 @@ from django_ratelimit.core import (
     get_usage,
 )
 from django_redis.cache import RedisCache
+
+from config import metrics
 
 logger = logging.getLogger(__name__)
 
@@ -123,14 +126,15 @@ def count_hit(group: str, value, rate) -> tuple[bool, int]:
     hit = hit_for(group, value, rate)
     if hit is None:
         return False, 0
-    _, count = read_and_count(None, hit)
+    _, count = read_and_count((), hit)
     return hit.over_limit(count), hit.seconds_left()
 
 
-def read_and_count(read_key: str | None, hit: Hit) -> tuple[object, int | None]:
-    """(cache.get(read_key), the hit's counter plus one): one round trip on Redis.
+def read_and_count(read_keys: Sequence[str], hit: Hit) -> tuple[dict, int | None]:
+    """({key: cached value or None} for `read_keys`, the hit's counter plus one).
 
-    The count is None if the cache is unreachable (then nothing is limited).
+    One round trip on Redis. With the cache unreachable every value reads None and the
+    count is None (then nothing is limited).
     """
     cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
     if not isinstance(cache, RedisCache):
@@ -138,24 +142,26 @@ def read_and_count(read_key: str | None, hit: Hit) -> tuple[object, int | None]:
             count = cache.incr(hit.key)
         except ValueError:  # the window's first request: no counter yet
             count = 1 if cache.add(hit.key, 1, hit.lifetime) else cache.incr(hit.key)
-        return (cache.get(read_key) if read_key else None), count
+        found = cache.get_many(read_keys) if read_keys else {}
+        return {key: found.get(key) for key in read_keys}, count
     # django-redis increments with a Lua script (EVAL, script text and all) that under load
     # cost more than the rest of a cached API request; plain SET NX + INCR, pipelined with
-    # the read, are one round trip.
+    # the reads, are one round trip.
     counter = cache.make_key(hit.key)
     try:
         with cache.client.get_client(write=True).pipeline(transaction=False) as pipe:
-            if read_key:
-                pipe.get(cache.make_key(read_key))
+            if read_keys:
+                pipe.mget([cache.make_key(key) for key in read_keys])
             pipe.set(counter, 0, ex=hit.lifetime, nx=True).incr(counter)
             *read, _, count = pipe.execute()
     except (redis.ConnectionError, redis.TimeoutError):
         if not cache._ignore_exceptions:  # OPTIONS["IGNORE_EXCEPTIONS"], as django-redis
             raise
         logger.warning("Cache unreachable: request not counted", exc_info=True)
-        return None, None
-    value = cache.client.decode(read[0]) if read and read[0] is not None else None
-    return value, count
+        return dict.fromkeys(read_keys), None
+    values = [None if raw is None else cache.client.decode(raw) for raw in (read or [[]])[0]]
+    metrics.cache_reads_counted(hits=sum(v is not None for v in values), keys=len(values))
+    return dict(zip(read_keys, values, strict=True)), count
 
 
 def consume(request, group: str, value, rate: str) -> None:

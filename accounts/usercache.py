@@ -7,6 +7,8 @@ user_cache_invalidate), so a password change, deactivation or 2FA change counts 
 With Redis down the cache misses and the user comes from the database, as without it.
 """
 
+from collections.abc import Sequence
+
 from django.core.cache import cache
 from django.db import transaction
 from django_otp import user_has_device
@@ -26,10 +28,16 @@ def user_cached_get(user_id) -> User | None:
     return _user(user_id, cache.get(_key(user_id)))
 
 
-def user_cached_get_counting(user_id, hit: ratelimits.Hit) -> tuple[User | None, int | None]:
-    """(user_cached_get, `hit` counted): one cache round trip for both on Redis."""
-    cached, count = ratelimits.read_and_count(_key(user_id), hit)
-    return _user(user_id, cached), count
+def user_cached_get_counting(
+    user_id, hit: ratelimits.Hit, *, also: Sequence[str] = ()
+) -> tuple[User | None, int | None, dict]:
+    """(user_cached_get, `hit` counted, {key: value or None} for the `also` keys).
+
+    One cache round trip for all of it on Redis.
+    """
+    key = _key(user_id)
+    found, count = ratelimits.read_and_count([key, *also], hit)
+    return _user(user_id, found.pop(key)), count, found
 
 
 def _user(user_id, cached) -> User | None:

@@ -136,6 +136,12 @@ class _CountingGetMixin:
         return value
 
 
+def cache_reads_counted(*, hits: int, keys: int) -> None:
+    """Count reads made outside the cache API (a pipeline, accounts.ratelimits)."""
+    _CACHE_HITS.inc(hits)
+    _CACHE_MISSES.inc(keys - hits)
+
+
 class LocMemCache(_CountingGetMixin, DjangoLocMemCache):
     """Django's local-memory cache, counting reads (get_many and get_or_set call get)."""
 

@@ -31,7 +31,7 @@ class FixedWindowMixin:
         if hit.key in counted:  # counted while the user was read (accounts.authentication)
             count = counted.pop(hit.key)
         else:
-            _, count = ratelimits.read_and_count(None, hit)
+            _, count = ratelimits.read_and_count((), hit)
         self.seconds_left = hit.seconds_left()
         return not hit.over_limit(count)
 

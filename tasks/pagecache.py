@@ -2,8 +2,8 @@
 
 Rendering the task list (20 rows, the filter and create forms) costs about 50 ms of CPU
 on our 2-core machine, the dashboard about 15 ms; a cached copy costs one cache read.
-A copy is keyed by the template, the full path, htmx or not, the user's date and time
-zone and what the pages show of the user, and it counts only for the user's current task
+A copy is keyed by the template, the full path, htmx or not and what the pages show of
+the user; it counts only for the user's date and time zone and current task
 generation (selectors.task_cache_lookup): any write to their tasks or tags retires every
 copy at once.
 
@@ -22,6 +22,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from accounts.authentication import CACHE_READS
 from tasks import selectors
 
 CSRF_PLACEHOLDER = "csrf-placeholder-9f2c4e"  # a CSRF token is letters and digits only
@@ -48,26 +49,43 @@ def render_cached(request, template: str, context: Callable[[], dict], *, second
     def render_page() -> str:
         return render_to_string(template, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request)
 
-    html = _cached(request, "page", shown, render_page, seconds)
+    html = _cached(request, _key("page", user.pk, shown), render_page, seconds)
     return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 def answer_cached(request, build: Callable[[], dict], *, seconds: int) -> dict:
     """`build()`, the API answer for this URL, from the user's cache when it can be.
 
-    Keyed by the full URL (its links are absolute), the user's day and time zone (dates in
-    answers and filters follow them). Errors `build` raises are never cached.
+    Keyed by the full URL (its links are absolute), for the user's day and time zone
+    (dates in answers and filters follow them). Errors `build` raises are never cached.
     """
-    return _cached(request, "answer", (request.build_absolute_uri(),), build, seconds)
+    return _cached(request, answer_key(request, request.user.pk), build, seconds)
 
 
-def _cached(request, kind: str, shown: tuple, build: Callable, seconds: int):
-    """build(), or its value cached for `shown`, the user's day and zone and generation."""
-    shown += (timezone.localdate().isoformat(), timezone.get_current_timezone_name())
+def answer_key(request, user_id) -> str:
+    """Where answer_cached keeps this URL's answer for this user.
+
+    Known from the user's id alone, so a bearer request reads it in the round trip that
+    reads its user (accounts.authentication, TaskViewSet.cache_keys_read_with_user).
+    """
+    return _key("answer", user_id, (request.build_absolute_uri(),))
+
+
+def _key(kind: str, user_id, shown: tuple) -> str:
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()[:32]
-    key = f"tasks:{kind}:{request.user.pk}:{digest}"
-    generation, value = selectors.task_cache_lookup(user=request.user, key=key)
-    if value is None:
-        value = build()
-        selectors.task_cache_store(key=key, generation=generation, value=value, seconds=seconds)
+    return f"tasks:{kind}:{user_id}:{digest}"
+
+
+def _cached(request, key: str, build: Callable, seconds: int):
+    """build(), or its value cached at `key` for the user's generation, day and zone."""
+    shown_for = (timezone.localdate().isoformat(), timezone.get_current_timezone_name())
+    generation, stored = selectors.task_cache_lookup(
+        user=request.user, key=key, reads=getattr(request, CACHE_READS, None)
+    )
+    if stored is not None and stored[0] == shown_for:
+        return stored[1]
+    value = build()
+    selectors.task_cache_store(
+        key=key, generation=generation, value=(shown_for, value), seconds=seconds
+    )
     return value

@@ -214,7 +214,7 @@ def test_a_bearer_request_reads_its_user_and_counts_its_hit_together(jwt_client,
         ratelimits, "read_and_count", side_effect=ratelimits.read_and_count
     ) as spy:
         assert jwt_client.get(ME).status_code == 200
-    assert [c.args[0] for c in spy.call_args_list] == [usercache._key(user.pk)]
+    assert [c.args[0] for c in spy.call_args_list] == [[usercache._key(user.pk)]]
 
 
 # --- Redis ------------------------------------------------------------------------------

@@ -247,6 +247,12 @@ class TaskViewSet(OwnedViewSet):
     def get_queryset(self):
         return selectors.task_list(user=self.request.user, filters=self.request.query_params)
 
+    def cache_keys_read_with_user(self, user_id) -> list[str]:
+        """A list or detail GET's cached answer, read in the round trip that reads the user."""
+        if self.request.method != "GET" or self.action not in ("list", "retrieve"):
+            return []
+        return [services.generation_cache_key(user_id), pagecache.answer_key(self.request, user_id)]
+
     def get_object(self):
         return selectors.task_get(user=self.request.user, pk=self.kwargs["pk"])
 
