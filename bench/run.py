@@ -436,9 +436,9 @@ def list_queries(port, token, jwt, workers, count=20) -> dict:
     # Warm up first: the page login may have re-saved the user (a password hash upgrade),
     # and each worker's first request opens its database connection, whose setup runs
     # two queries of its own (django.contrib.postgres looks up type OIDs). Workers pick up
-    # requests at random, so several per worker.
-    for _ in range(8 * workers):
-        request(port, "GET", route, headers=headers)
+    # requests at random, so several per worker, each a URL not cached yet.
+    for n in range(8 * workers):
+        request(port, "GET", f"{route}?warmup={n}", headers=headers)
     figures = {}
     for kind in ("rendered", "cached"):
         before = query_totals(port, token).get(route, (0.0, 0.0))
