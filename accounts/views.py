@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +30,8 @@ from accounts.models import UserSession
 MODEL_BACKEND = "accounts.authentication.CachedUserBackend"
 INVALID_LOGIN = "Please enter a correct email address and password."
 INVALID_CODE = "That code is not valid. Check your authenticator app, or use a backup code."
-# Between a right password and the code: who is signing in, where to, and until when.
+# Between a right password and the code: who is signing in, where to, until when, and
+# with which password (its session hash).
 PENDING_LOGIN = "accounts.pending_login"
 PENDING_LOGIN_SECONDS = 5 * 60
 # Only what a backup code can look like goes back out in the .txt download.
@@ -155,6 +157,7 @@ def login(request):
             "user": user.pk,
             "next": next_url,
             "until": time.time() + PENDING_LOGIN_SECONDS,
+            "password": user.get_session_auth_hash(),
         }
         return redirect("accounts:login-code")
     context = {"form": form, "next": next_url}
@@ -165,13 +168,21 @@ def login(request):
 def login_code(request):
     """The second step: a code from the authenticator app, or a backup code."""
     pending = request.session.get(PENDING_LOGIN)
+    expired = bool(pending) and pending["until"] <= time.time()
     user = None
-    if pending and pending["until"] > time.time():
+    if pending and not expired:
         user = selectors.user_active_get(pk=pending["user"])
+        # A password changed or reset since it was typed ends the sign-in too, as it ends
+        # sessions and tokens: whoever knew the old one must not finish with a code.
+        if user is not None and not constant_time_compare(
+            pending.get("password", ""), user.get_session_auth_hash()
+        ):
+            user = None
     if user is None:
         if pending:
             del request.session[PENDING_LOGIN]
-            messages.info(request, "Your sign-in took too long. Please log in again.")
+            again = "Please log in again."
+            messages.info(request, f"Your sign-in took too long. {again}" if expired else again)
         return redirect("accounts:login")
     form = forms.OtpForm(request.POST or None)
     outcome = _submit(form, _code_check, attempts="code attempts", request=request, user=user)
