@@ -15,11 +15,17 @@ ON_REDIS = settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCac
 
 def pytest_collection_modifyitems(config, items):
     """Tests of PostgreSQL or Redis behaviour run only where that server is configured, and
-    browser tests only where Chromium is installed (tests/e2e/__init__.py finds it).
+    browser tests only where Chromium is installed (tests/e2e/__init__.py finds it). The
+    live-server tests (tests/live) run only when selected with `-m live` (.ci/run).
 
     They are deselected, not skipped: the CI run that has the server runs them all.
     """
-    missing = {"postgres": not ON_POSTGRES, "redis": not ON_REDIS, "e2e": not CHROMIUM}
+    missing = {
+        "postgres": not ON_POSTGRES,
+        "redis": not ON_REDIS,
+        "e2e": not CHROMIUM,
+        "live": "live" not in (config.option.markexpr or ""),  # only when asked: -m live
+    }
     selected, deselected = [], []
     for item in items:
         needs = [
