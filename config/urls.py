@@ -24,3 +24,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Errors no view handled: JSON under /api/, a 503 while the database is unreachable
+# (config.errors).
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
