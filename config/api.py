@@ -6,6 +6,7 @@ from django.core.paginator import InvalidPage
 from django.http import Http404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, pagination, serializers, status
 from rest_framework.settings import api_settings
@@ -104,7 +105,37 @@ UNAUTHORIZED = OpenApiResponse(ErrorSerializer, description="Not authenticated")
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="Not found (or someone else's)")
 
 
-class PageNumberPagination(pagination.PageNumberPagination):
+class StrictPageSize:
+    """`page_size`, when given, must be a whole number of at least 1 (else 400).
+
+    DRF falls back to the default size for anything it cannot read (`0`, `null`, empty),
+    so a client's mistake would go unnoticed. Sizes past max_page_size are still capped.
+    """
+
+    page_size_message = "Enter a whole number of at least 1."
+
+    def get_page_size(self, request):
+        if self.page_size_query_param not in request.query_params:
+            return self.page_size
+        text = request.query_params[self.page_size_query_param]
+        size = int(text) if text.isascii() and text.isdigit() else 0
+        if size < 1:
+            raise exceptions.ValidationError({self.page_size_query_param: [self.page_size_message]})
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["minimum"] = 1
+                parameter["description"] = (
+                    f"Results per page: {self.page_size} by default, at most "
+                    f"{self.max_page_size} (a larger size is capped)."
+                )
+        return parameters
+
+
+class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
     """`page` and `page_size` (20 by default, at most 100): {count, next, previous, results}."""
 
     page_size = 20
@@ -129,7 +160,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return self.page.object_list
 
 
-class CursorPagination(pagination.CursorPagination):
+class CursorPagination(StrictPageSize, pagination.CursorPagination):
     """`cursor` pages (sync, infinite scroll): stable while rows are added, no OFFSET.
 
     The view sets `ordering` per request; its first field must be (nearly) unique and
@@ -150,3 +181,20 @@ class SelectorFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         return queryset
+
+
+class SelectorFilterExtension(DjangoFilterExtension):
+    """Filters as documented by drf-spectacular, plus: an empty value means "no filter".
+
+    django-filter skips empty values, and the pages' filter form sends every field, empty
+    or not; the schema says so (allowEmptyValue) rather than the API rejecting them.
+    """
+
+    target_class = "config.api.SelectorFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        for parameter in parameters:
+            parameter["allowEmptyValue"] = True
+        return parameters

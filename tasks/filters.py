@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from tasks.models import Note, Task
 
@@ -43,7 +44,10 @@ def search_tasks(queryset, text: str):
 class TaskFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label="Search")
     status = django_filters.ChoiceFilter(choices=Task.Status.choices)
-    priority = django_filters.ChoiceFilter(choices=PRIORITY_CHOICES, method="filter_priority")
+    # Named choices of an integer field: the API schema would say integer.
+    priority = extend_schema_field({"type": "string", "enum": sorted(dict(PRIORITY_CHOICES))})(
+        django_filters.ChoiceFilter(choices=PRIORITY_CHOICES, method="filter_priority")
+    )
     tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Tag")
     due = django_filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label="Due")
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")

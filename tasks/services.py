@@ -10,6 +10,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts import emails
@@ -196,6 +197,11 @@ def _known_to_have_no_tags(task: Task) -> None:
     task._prefetched_objects_cache = {"tags": tags}
 
 
+def _lock(task: Task) -> Task:
+    """The task's row, locked; Http404 if it was deleted since the caller read it."""
+    return get_object_or_404(Task.objects.select_for_update(), pk=task.pk)
+
+
 @transaction.atomic
 def task_update(
     *, task: Task, expected_version: int | None = None, tags: Iterable[str] | None = None, **changes
@@ -208,7 +214,7 @@ def task_update(
     unknown = set(changes) - set(TASK_FIELDS)
     if unknown:
         raise TypeError(f"task_update() got unexpected fields: {', '.join(sorted(unknown))}")
-    locked = Task.objects.select_for_update().get(pk=task.pk)
+    locked = _lock(task)
     if expected_version is not None and locked.version != expected_version:
         raise VersionConflict(locked)
     if "title" in changes:
@@ -245,7 +251,7 @@ def task_toggle(*, task: Task) -> Task:
 @transaction.atomic
 def task_delete(*, task: Task, expected_version: int | None = None) -> None:
     """Delete a task; with `expected_version`, only the version the client saw."""
-    locked = Task.objects.select_for_update().get(pk=task.pk)
+    locked = _lock(task)
     if expected_version is not None and locked.version != expected_version:
         raise VersionConflict(locked)
     locked.delete()
@@ -289,7 +295,7 @@ def tasks_archive_done(*, older_than: datetime) -> int:
 @transaction.atomic
 def task_restore(*, task: Task, expected_version: int | None = None) -> Task:
     """Bring an archived task back to the list (still done); restoring twice changes nothing."""
-    locked = Task.objects.select_for_update().get(pk=task.pk)
+    locked = _lock(task)
     if expected_version is not None and locked.version != expected_version:
         raise VersionConflict(locked)
     if locked.archived_at is None:

@@ -192,3 +192,28 @@ def test_swagger_ui_is_served_with_local_assets(client):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn." not in html
+
+
+def test_every_paginated_list_documents_its_400_and_a_positive_page_size(schema):
+    lists = 0
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            names = {p["name"]: p for p in operation.get("parameters", [])}
+            if "page_size" not in names:
+                continue
+            lists += 1
+            assert "400" in operation["responses"], (method, path)
+            assert names["page_size"]["schema"]["minimum"] == 1, (method, path)
+    assert lists >= 3
+
+
+def test_only_the_import_takes_a_non_json_body(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" not in operation:
+                continue
+            types = set(operation["requestBody"]["content"])
+            expected = (
+                {"multipart/form-data"} if path == "/api/v1/import/" else {"application/json"}
+            )
+            assert types == expected, (method, path)

@@ -59,12 +59,6 @@ def user_data(user: User) -> dict:
     }
 
 
-class OptionalBooleanField(serializers.BooleanField):
-    """Left out of a form-encoded body it is absent (unchanged), not False as DRF assumes."""
-
-    default_empty_html = serializers.empty
-
-
 class ProfileUpdateSerializer(serializers.Serializer):
     """The fields of services.user_update; send any of them, at least one."""
 
@@ -75,7 +69,7 @@ class ProfileUpdateSerializer(serializers.Serializer):
         required=False,
         help_text="An IANA time zone, e.g. Europe/Paris: the user's today and reminder hour.",
     )
-    daily_reminder = OptionalBooleanField(
+    daily_reminder = serializers.BooleanField(
         required=False, help_text="Email tasks due today and overdue each morning (opt-in)."
     )
 

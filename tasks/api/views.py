@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -30,14 +29,13 @@ from config.api import (
     UNAUTHORIZED,
     CursorPagination,
     ErrorSerializer,
-    FieldErrorsSerializer,
     PreconditionFailed,
     SelectorFilterBackend,
 )
 from config.middleware import activate_user_timezone
 from tasks import calendar, exchange, pagecache, selectors, services
 from tasks.api import serializers
-from tasks.filters import PRIORITY_CHOICES, NoteFilter, TaskFilter
+from tasks.filters import NoteFilter, TaskFilter
 from tasks.models import Note, Tag, Task
 
 ETAG = re.compile(r'"(?P<pk>[0-9]+)-(?P<version>[0-9]+)"')
@@ -71,9 +69,6 @@ PRECONDITION_FAILED = OpenApiResponse(
     "was written. The ETag header carries the current version.",
 )
 NOT_MODIFIED = OpenApiResponse(description="Unchanged since the If-None-Match ETag; no body.")
-PRIORITY_FILTER = OpenApiParameter(
-    "priority", OpenApiTypes.STR, enum=[name for name, _ in PRIORITY_CHOICES]
-)
 VERSIONED_READ = {200: serializers.TaskSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND}
 CONDITIONAL_WRITE = {
     "parameters": [IF_MATCH, ETAG_HEADER],
@@ -169,12 +164,20 @@ class OwnedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(self.get_serializer(obj).data, status=status_code, headers=headers)
 
 
+# Lists answer 404 for a page past the last one or a cursor they did not issue (DRF's
+# pagination), not only for objects.
+NO_SUCH_PAGE = OpenApiResponse(
+    ErrorSerializer, description="`page` is past the last page, or `cursor` is not valid."
+)
+
+
 def owned_schema(tag: str, item, request, **overrides):
     """The schema of an OwnedViewSet whose objects `item` shows and `request` takes."""
     read = {401: UNAUTHORIZED, 404: NOT_FOUND}
     write = {200: item, 400: BAD_REQUEST, **read}
+    listed = {200: item(many=True), 400: BAD_REQUEST, 401: UNAUTHORIZED, 404: NO_SUCH_PAGE}
     operations = {
-        "list": {"responses": {200: item(many=True), 400: BAD_REQUEST, 401: UNAUTHORIZED}},
+        "list": {"responses": listed},
         "create": {
             "request": request,
             "responses": {201: item, 400: BAD_REQUEST, 401: UNAUTHORIZED},
@@ -219,7 +222,7 @@ def cursor_ordering(request) -> tuple[str, str]:
     "tasks",
     serializers.TaskSerializer,
     serializers.TaskInputSerializer,
-    list={"parameters": [PRIORITY_FILTER, CURSOR]},
+    list={"parameters": [CURSOR]},
     create={"parameters": [ETAG_HEADER]},
     retrieve={
         "parameters": [IF_NONE_MATCH, ETAG_HEADER],
@@ -374,7 +377,14 @@ class NoteViewSet(OwnedViewSet):
     "tags",
     serializers.TagSerializer,
     serializers.TagInputSerializer,
-    list={"responses": {200: serializers.TagSerializer(many=True), 401: UNAUTHORIZED}},
+    list={
+        "responses": {
+            200: serializers.TagSerializer(many=True),
+            400: BAD_REQUEST,  # page_size
+            401: UNAUTHORIZED,
+            404: NO_SUCH_PAGE,
+        }
+    },
 )
 class TagViewSet(OwnedViewSet):
     """The caller's tags, by name, with how many of their tasks and notes use each."""
@@ -408,11 +418,15 @@ CONTENT_DISPOSITION = OpenApiParameter(
     description='`attachment; filename="taskflow-export-YYYY-MM-DD.json"` (or `.csv`).',
 )
 IMPORT_BAD_REQUEST = OpenApiResponse(
-    PolymorphicProxySerializer(
-        component_name="ImportBadRequest",
-        serializers=[serializers.ImportErrorSerializer, FieldErrorsSerializer],
-        resource_type_field_name=None,
-    ),
+    # anyOf, not oneOf (all PolymorphicProxySerializer can say): FieldErrors admits any other
+    # key, so every ImportError body matches both and would fail a oneOf. Both components are
+    # emitted for other responses (413, and BAD_REQUEST everywhere).
+    {
+        "anyOf": [
+            {"$ref": "#/components/schemas/ImportError"},
+            {"$ref": "#/components/schemas/FieldErrors"},
+        ]
+    },
     description="Nothing was imported: no file, a file that cannot be read, or invalid rows "
     "(`invalid_rows`: every invalid row with its field errors).",
 )
@@ -453,7 +467,9 @@ class DataExportView(APIView):
     )
     def get(self, request):
         """Export tasks and notes as JSON or CSV (`format`), to keep or to import again."""
-        query = serializers.ExportQuerySerializer(data=request.query_params)
+        # A dict, not the QueryDict: DRF reads an empty form value as absent (the default),
+        # and `?format=` is a mistake to report, not a request for JSON.
+        query = serializers.ExportQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         return exchange.export_response(user=request.user, fmt=query.validated_data["format"])
 

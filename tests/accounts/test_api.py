@@ -79,7 +79,6 @@ def test_register_reports_password_validator_messages(api_client):
             "application/json",
             {"password"},
         ),
-        ("email=x@example.com", "application/x-www-form-urlencoded", {"full_name", "password"}),
     ],
 )
 def test_register_answers_malformed_bodies_with_400(
@@ -90,6 +89,23 @@ def test_register_answers_malformed_bodies_with_400(
     assert set(response.json()) == expected_fields
     assert not User.objects.exists()
     assert not mail.outbox
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("email=x@example.com", "application/x-www-form-urlencoded"),
+        (
+            '--b\r\nContent-Disposition: form-data; name="email"\r\n\r\nx@example.com\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+        ),
+    ],
+)
+def test_register_takes_json_only(api_client, body, content_type):
+    response = api_client.generic("POST", REGISTER, body, content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not User.objects.exists()
 
 
 def test_register_reports_each_wrongly_typed_field(api_client):

@@ -104,14 +104,33 @@ def test_me_patch_changes_only_what_is_sent(jwt_client, user):
     )
 
 
-def test_me_patch_from_a_form_body_leaves_the_reminder_alone(jwt_client, user):
+def test_me_patch_without_the_reminder_leaves_it_alone(jwt_client, user):
     save_fields(user, daily_reminder=True)
-    response = jwt_client.patch(
-        ME, "full_name=Ann+Form", content_type="application/x-www-form-urlencoded"
-    )
+    response = jwt_client.patch(ME, {"full_name": "Ann Json"}, format="json")
     assert response.status_code == 200
     user.refresh_from_db()
-    assert (user.full_name, user.daily_reminder) == ("Ann Form", True)
+    assert (user.full_name, user.daily_reminder) == ("Ann Json", True)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("timezone=", "application/x-www-form-urlencoded"),
+        ("full_name=Ann+Form", "application/x-www-form-urlencoded"),
+        (
+            '--b\r\nContent-Disposition: form-data; name="timezone"\r\n\r\n\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+        ),
+    ],
+)
+def test_me_patch_takes_json_only(jwt_client, user, body, content_type):
+    save_fields(user, daily_reminder=True)
+    before = (user.full_name, user.timezone)
+    response = jwt_client.generic("PATCH", ME, body, content_type=content_type)
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    user.refresh_from_db()
+    assert (user.full_name, user.timezone, user.daily_reminder) == (*before, True)
 
 
 @pytest.mark.parametrize(

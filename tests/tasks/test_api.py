@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from tasks import services
+from tasks import selectors, services
 from tasks.models import Note, Tag, Task
 from tests.tasks.factories import NoteFactory, TagFactory, TaskFactory
 
@@ -144,6 +144,20 @@ def test_list_filters(jwt_client, board, params, expected):
     assert response.json()["count"] == len(expected)
 
 
+def test_an_empty_filter_means_no_filter_as_the_schema_says(jwt_client, user):
+    task(user, "one")
+    for name in ("updated_after", "status", "priority", "due_before", "ordering"):
+        response = jwt_client.get(TASKS, {name: ""})
+        assert response.status_code == 200, name
+        assert titles(response) == ["one"]
+    schema = jwt_client.get(reverse("api-schema"), {"format": "json"}).json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/tasks/"]["get"]["parameters"]}
+    assert parameters["updated_after"]["allowEmptyValue"] is True
+    assert parameters["priority"]["schema"] == {"type": "string", "enum": ["high", "low", "medium"]}
+    assert parameters["page_size"]["schema"]["minimum"] == 1
+    assert "allowEmptyValue" not in parameters["page_size"]
+
+
 def test_updated_after_returns_what_changed_since_for_sync(jwt_client, user):
     now = timezone.now()
     for title, age in (("old", 3), ("recent", 1), ("newest", 0)):
@@ -229,7 +243,7 @@ def test_list_is_paginated_by_20_with_links(jwt_client, user):
 
 @pytest.mark.parametrize(
     ("page_size", "expected"),
-    [(None, 20), ("1", 1), ("50", 50), ("100", 100), ("101", 100), ("5000", 100), ("x", 20)],
+    [(None, 20), ("1", 1), ("50", 50), ("100", 100), ("101", 100), ("5000", 100)],
 )
 def test_page_size_defaults_to_20_and_is_capped_at_100(jwt_client, user, page_size, expected):
     many(user, 105)
@@ -237,6 +251,20 @@ def test_page_size_defaults_to_20_and_is_capped_at_100(jwt_client, user, page_si
     body = jwt_client.get(TASKS, params).json()
     assert body["count"] == 105
     assert len(body["results"]) == expected
+
+
+@pytest.mark.parametrize("path", [TASKS, NOTES, TAGS])
+@pytest.mark.parametrize("page_size", ["x", "null", "0", "-1", "", "1.5", "\u0661"])
+def test_a_page_size_that_is_not_a_positive_number_is_a_400(jwt_client, path, page_size):
+    response = jwt_client.get(path, {"page_size": page_size})
+    assert response.status_code == 400
+    assert response.json() == {"page_size": ["Enter a whole number of at least 1."]}
+
+
+def test_a_cursor_page_size_that_is_not_a_positive_number_is_a_400(jwt_client, user):
+    response = jwt_client.get(TASKS, {"cursor": "", "page_size": "0"})
+    assert response.status_code == 400
+    assert list(response.json()) == ["page_size"]
 
 
 def test_a_page_past_the_end_is_a_404(jwt_client, user):
@@ -903,3 +931,30 @@ def test_every_route_needs_a_token(api_client, user, method, path):
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert snapshot(existing) == before
     assert (Task.objects.count(), Note.objects.count(), Tag.objects.count()) == (1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "body"),
+    [
+        ("patch", "task-detail", {"title": "Renamed"}),
+        ("put", "task-detail", {"title": "Renamed"}),
+        ("delete", "task-detail", None),
+        ("post", "task-complete", None),
+        ("post", "task-restore", None),
+    ],
+)
+def test_a_write_to_a_task_deleted_meanwhile_is_a_404(
+    jwt_client, user, monkeypatch, method, route, body
+):
+    existing = task(user, "Doomed")
+    read = selectors.task_get
+
+    def read_then_lose_the_race(**kwargs):
+        found = read(**kwargs)
+        Task.objects.filter(pk=found.pk).delete()  # another request deletes it now
+        return found
+
+    monkeypatch.setattr(selectors, "task_get", read_then_lose_the_race)
+    response = getattr(jwt_client, method)(url(route, existing), body, format="json")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No Task matches the given query.", "code": "not_found"}

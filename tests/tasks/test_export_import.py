@@ -224,6 +224,13 @@ def test_the_api_export_streams_json_or_csv_by_the_format_parameter(user, other_
     assert json.loads(body(client.get(API_EXPORT)))["version"] == 1
 
 
+@pytest.mark.parametrize("fmt", ["xml", ""])
+def test_an_unknown_or_empty_export_format_is_refused_by_the_api(jwt_client, fmt):
+    response = jwt_client.get(API_EXPORT, {"format": fmt})
+    assert response.status_code == 400
+    assert list(response.json()) == ["format"]
+
+
 def test_an_unknown_export_format_is_refused(client, user, jwt_client):
     response = jwt_client.get(API_EXPORT, {"format": "xml"})
     assert response.status_code == 400
