@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from config.api import datetime_text
+from config.api import StringField, datetime_text
 
 
 def _password(**kwargs) -> serializers.CharField:
@@ -19,7 +19,7 @@ def _otp(*, help_text: str = OTP_HELP, **kwargs) -> serializers.CharField:
 
 class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    full_name = serializers.CharField(max_length=150)
+    full_name = StringField(max_length=150)
     password = _password(write_only=True)
 
 
@@ -62,7 +62,7 @@ def user_data(user: User) -> dict:
 class ProfileUpdateSerializer(serializers.Serializer):
     """The fields of services.user_update; send any of them, at least one."""
 
-    full_name = serializers.CharField(max_length=150, required=False)
+    full_name = StringField(max_length=150, required=False)
     # A string checked by the service: an enum of every zone would bloat the schema.
     timezone = serializers.CharField(
         max_length=64,

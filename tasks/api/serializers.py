@@ -9,20 +9,11 @@ of the service the view calls with `validated_data`. Input defaults apply on POS
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from config.api import datetime_text
+from config.api import StringField, datetime_text
 from tasks import exchange, selectors
 from tasks.models import Task
 
 PRIORITY_NAMES = {priority.value: priority.name.lower() for priority in Task.Priority}
-
-
-class StringField(serializers.CharField):
-    """A CharField that takes only JSON strings: DRF's own turns 5 or 1.5 into text."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class PriorityField(serializers.ChoiceField):

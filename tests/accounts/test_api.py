@@ -315,3 +315,18 @@ def test_password_change_validates_the_new_password(jwt_client):
 def test_password_change_requires_authentication(api_client):
     response = api_client.post(PASSWORD_CHANGE, {"old_password": "a", "new_password": "b"})
     assert response.status_code == 401
+
+
+def test_a_name_over_the_limit_is_refused_even_if_padded_with_spaces(api_client):
+    """maxLength in the schema counts the string as sent; so does the API."""
+    body = {"email": "padded@example.com", "password": "a-Long-enough-Passw0rd"}
+    padded = api_client.post(
+        reverse("auth-api:register"), {**body, "full_name": "   " + "n" * 149}, format="json"
+    )
+    assert padded.status_code == 400
+    assert "full_name" in padded.json()
+    exact = api_client.post(
+        reverse("auth-api:register"), {**body, "full_name": " " + "n" * 149}, format="json"
+    )
+    assert exact.status_code == 201
+    assert exact.json()["full_name"] == "n" * 149
