@@ -1,7 +1,7 @@
 """Task list filters, shared by the pages and the API through tasks.selectors."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import django_filters
 from django.contrib.postgres.search import SearchQuery
@@ -56,7 +56,7 @@ class TaskFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         choices=[("true", "Yes"), ("false", "No")], method="filter_overdue"
     )
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt")
+    updated_after = django_filters.IsoDateTimeFilter(method="filter_updated_after")
     # Archived tasks (done long ago, see tasks.jobs) are left out unless asked for.
     archived = django_filters.ChoiceFilter(
         choices=[("true", "Yes"), ("false", "No")], method="filter_archived"
@@ -81,6 +81,10 @@ class TaskFilter(django_filters.FilterSet):
         if not self.form.cleaned_data.get("archived"):
             queryset = self.unfiltered(queryset)
         return super().filter_queryset(queryset)
+
+    def filter_updated_after(self, queryset, name, value):
+        # In UTC: Python takes offsets up to 24 h, PostgreSQL only up to 16 h ("+20:11").
+        return queryset.filter(updated_at__gt=value.astimezone(UTC))
 
     def filter_search(self, queryset, name, value):
         return search_tasks(queryset, value)

@@ -18,7 +18,8 @@ resetting the password needs an emailed token, and logout revokes only the refre
 is sent (schemathesis never sees ours). The test checks that afterwards: the token still
 works and the account is intact.
 
-Knobs (environment): FUZZ_SEED to replay a run, FUZZ_MAX_EXAMPLES for a longer one.
+Knobs (environment): FUZZ_SEED to replay a run (CI uses CI_SEED; "random" for a new one),
+FUZZ_MAX_EXAMPLES for a longer one.
 """
 
 import json
@@ -55,6 +56,7 @@ REPORTS = ARTIFACTS / "schemathesis"
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # Test cases per operation and phase: about a minute of fuzzing here (2 cores), 2 in all.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "20"))
+CI_SEED = 344277826  # found the +20:11 offset 500 (tasks.filters), fixed since
 RUN_TIMEOUT = 420  # seconds; schemathesis is killed past this and the test fails
 # Warnings that mean the run did not test what it claims: our auth was not applied,
 # requests were throttled, or went to the wrong place. `missing_auth` is checked apart: see
@@ -238,7 +240,10 @@ def test_schemathesis_finds_no_failures_in_any_phase(server, schema, tmp_path):
     (scheme,) = schema["components"]["securitySchemes"]
     config = tmp_path / "schemathesis.toml"
     config.write_text(schemathesis_config(scheme))
-    seed = int(os.environ.get("FUZZ_SEED") or random.randrange(2**31))
+    # A fixed seed: CI replays the same 2,400-odd cases, so a red run is a regression, not
+    # luck; FUZZ_SEED=random (or a number) explores further.
+    chosen = os.environ.get("FUZZ_SEED", str(CI_SEED))
+    seed = random.randrange(2**31) if chosen == "random" else int(chosen)
     REPORTS.mkdir(parents=True, exist_ok=True)
     report = REPORTS / "report.json"
     report.unlink(missing_ok=True)

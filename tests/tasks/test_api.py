@@ -958,3 +958,13 @@ def test_a_write_to_a_task_deleted_meanwhile_is_a_404(
     response = getattr(jwt_client, method)(url(route, existing), body, format="json")
     assert response.status_code == 404
     assert response.json() == {"detail": "No Task matches the given query.", "code": "not_found"}
+
+
+def test_updated_after_with_an_offset_postgresql_cannot_store_is_not_a_500(jwt_client, user):
+    """Python accepts offsets up to 24 h, PostgreSQL up to 16: the filter compares in UTC."""
+    TaskFactory(owner=user)
+    response = jwt_client.get(
+        reverse("tasks-api:task-list"), {"updated_after": "2030-01-01T00:00:00+20:11"}
+    )
+    assert response.status_code == 200
+    assert response.json()["count"] == 0  # 2029-12-31 03:49 UTC is still ahead of every task
