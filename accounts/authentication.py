@@ -91,12 +91,13 @@ class CachedUserJWTAuthentication(JWTAuthentication):
             if view is not None
             else None
         )
-        hit = throttle and throttle.hit_for_user(user_id)
+        throttle_key = throttle and throttle.rate and throttle.key_for_user(user_id)
+        hit = throttle_key and throttle.hit_for(throttle_key)
         if not hit:
             return user_cached_get(user_id)
         also = getattr(view, "cache_keys_read_with_user", lambda user_id: [])(user_id)
         user, count, reads = user_cached_get_counting(user_id, hit, also=also)
-        setattr(self.request, COUNTED_HITS, {hit.key: count})
+        setattr(self.request, COUNTED_HITS, {throttle_key: (hit, count)})
         setattr(self.request, CACHE_READS, reads)
         return user
 

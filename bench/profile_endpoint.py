@@ -105,6 +105,7 @@ def main() -> None:
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000",
             "HTTP_HOST": "127.0.0.1",
+            "HTTP_ACCEPT": "application/json, text/html",  # as bench/wrk.lua sends
             "REMOTE_ADDR": "127.0.0.1",
             "SERVER_PROTOCOL": "HTTP/1.1",
             "wsgi.url_scheme": "http",

@@ -10,6 +10,8 @@ bearer token has its per-user hit counted in the round trip that reads its user
 (accounts.authentication); the throttle then takes that count.
 """
 
+import functools
+
 from rest_framework import throttling
 
 from accounts import ratelimits
@@ -20,17 +22,21 @@ class FixedWindowMixin:
 
     seconds_left = 0
 
+    def parse_rate(self, rate):
+        return _parsed_rate(rate)  # DRF builds throttles per request; parse each rate once
+
     def allow_request(self, request, view):
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)
-        hit = key and self.hit_for(key)
-        if not hit:
+        if not key:
             return True
-        counted = getattr(request, COUNTED_HITS, {})
-        if hit.key in counted:  # counted while the user was read (accounts.authentication)
-            count = counted.pop(hit.key)
-        else:
+        # Counted while the user was read (accounts.authentication)?
+        hit, count = getattr(request, COUNTED_HITS, {}).pop(key, (None, None))
+        if hit is None:
+            hit = self.hit_for(key)
+            if hit is None:
+                return True
             _, count = ratelimits.read_and_count((), hit)
         self.seconds_left = hit.seconds_left()
         return not hit.over_limit(count)
@@ -42,7 +48,12 @@ class FixedWindowMixin:
         return max(1, self.seconds_left)
 
 
-# A DRF request attribute: {counter key: count} of hits already counted for this request.
+@functools.lru_cache(maxsize=32)
+def _parsed_rate(rate: str | None) -> tuple:
+    return throttling.SimpleRateThrottle.parse_rate(None, rate)
+
+
+# A DRF request attribute: {throttle cache key: (Hit, count)} of hits already counted.
 COUNTED_HITS = "counted_hits"
 
 
@@ -53,8 +64,6 @@ class AnonRateThrottle(FixedWindowMixin, throttling.AnonRateThrottle):
 class UserRateThrottle(FixedWindowMixin, throttling.UserRateThrottle):
     """RATE_API_USER per signed-in user."""
 
-    def hit_for_user(self, user_id) -> ratelimits.Hit | None:
-        """The hit this request will count for `user_id`, known before request.user is."""
-        if self.rate is None:
-            return None
-        return self.hit_for(self.cache_format % {"scope": self.scope, "ident": user_id})
+    def key_for_user(self, user_id) -> str:
+        """The throttle's cache key for `user_id`, known before request.user is."""
+        return self.cache_format % {"scope": self.scope, "ident": user_id}

@@ -67,8 +67,13 @@ def answer_key(request, user_id) -> str:
 
     Known from the user's id alone, so a bearer request reads it in the round trip that
     reads its user (accounts.authentication, TaskViewSet.cache_keys_read_with_user).
+    Worked out once per request: building the absolute URL checks the host and scheme.
     """
-    return _key("answer", user_id, (request.build_absolute_uri(),))
+    known = getattr(request, "_answer_key", None)
+    if known is None or known[0] != user_id:
+        known = (user_id, _key("answer", user_id, (request.build_absolute_uri(),)))
+        request._answer_key = known
+    return known[1]
 
 
 def _key(kind: str, user_id, shown: tuple) -> str:

@@ -196,7 +196,7 @@ def test_signed_in_clients_are_throttled_at_the_configured_rate(jwt_client, user
     throttle = UserRateThrottle()
     assert (throttle.num_requests, throttle.duration) == throttle.parse_rate(settings.RATE_API_USER)
     fresh_throttle_window(throttle, user.pk)
-    hit = throttle.hit_for_user(user.pk)
+    hit = throttle.hit_for(throttle.key_for_user(user.pk))
     for n in range(1, throttle.num_requests + 1):
         assert jwt_client.get(ME).status_code == 200
         if n in (1, 2, throttle.num_requests):  # each request counted once, not twice
