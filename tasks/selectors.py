@@ -40,8 +40,9 @@ TASK_ROW_FIELDS = (
 )
 # Query parameters that page a list: they neither filter nor sort it.
 NOT_FILTERS = frozenset({"page", "page_size", "cursor", "format"})
-# ...and those that never change how many rows it has.
-NOT_COUNTED = NOT_FILTERS | {"ordering"}
+# The parameters that change how many rows a task list has. Anything else (paging, sort
+# order, a client's cache-buster such as `_=1700000000`) shares the cached count.
+COUNTED_FILTERS = frozenset(TaskFilter.base_filters) - {"ordering"}
 TAGS_BY_NAME = Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name"))
 
 
@@ -130,7 +131,7 @@ def _generation(user: User) -> str:
 
 def _count_signature(filters) -> str:
     pairs = filters.lists() if hasattr(filters, "lists") else (filters or {}).items()
-    counted = sorted((name, value) for name, value in pairs if name not in NOT_COUNTED)
+    counted = sorted((name, value) for name, value in pairs if name in COUNTED_FILTERS)
     return repr((timezone.localdate().isoformat(), counted))
 
 

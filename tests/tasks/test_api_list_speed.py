@@ -58,6 +58,19 @@ def test_a_page_takes_two_queries_whatever_its_size(
     assert all(row["tags"] == ["a", "b"] for row in body["results"])  # sorted by name
 
 
+def test_parameters_that_filter_nothing_share_the_cached_count(
+    jwt_client, user, django_assert_num_queries
+):
+    many(user, 30)
+    assert count_of(jwt_client, tag="a") == 30
+    # Paging, sorting and a client's cache-buster change which rows, never how many.
+    for n, extra in enumerate([{"_": "1700000000"}, {"ordering": "-due_date"}, {"page_size": 7}]):
+        with django_assert_num_queries(LIST_QUERIES):  # no COUNT
+            assert count_of(jwt_client, tag="a", **extra, page=n + 1) == 30
+    with django_assert_num_queries(LIST_QUERIES + 1):  # another filter: counted
+        assert count_of(jwt_client, tag="b", _="1700000000") == 30
+
+
 def test_the_count_follows_every_write(jwt_client, user):
     first, second = (services.task_create(owner=user, title=t, tags=["x"]) for t in "AB")
     assert count_of(jwt_client) == 2
