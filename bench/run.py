@@ -492,7 +492,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     # gunicorn.conf.py's defaults unless the environment says otherwise.
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 6)))
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 4)))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 1)))
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 s, 1 repeat")
     parser.add_argument("--compare", type=Path, help="an earlier results JSON (10k database)")

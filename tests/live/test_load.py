@@ -1,6 +1,6 @@
 """Locust, headless: 40 users, 2 minutes, pages and API, reads and writes (issue 7.5).
 
-gunicorn as shipped (gunicorn.conf.py, WEB_CONCURRENCY 6) on the machine's PostgreSQL and
+gunicorn as shipped (gunicorn.conf.py, WEB_CONCURRENCY 4) on the machine's PostgreSQL and
 Redis. Passes with zero failed requests; prints the p95 of every endpoint.
 """
 
@@ -46,7 +46,7 @@ def test_forty_users_for_two_minutes_without_a_failure():
     env = production_env(
         database_url=fresh_shared_database("taskflow_live_load"),
         redis_url=fresh_shared_redis(10),
-        WEB_CONCURRENCY="6",
+        WEB_CONCURRENCY="4",
         # Forty users behind one loopback address: the per-address anonymous API limit is
         # for the internet, where each client has its own (the sign-ins are anonymous).
         RATE_API_ANON="10000/min",
