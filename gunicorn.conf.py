@@ -7,7 +7,8 @@ from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # 4 sync workers on 2 cores, chosen with bench/run.py (bench/README.md "Levers"): threads
-# cost throughput (the GIL); 2 workers left nothing to serve pages while two logins hash.
+# cost throughput (the GIL); 2 workers left nothing to serve pages while two logins hash;
+# 6 made a login storm gentler but cost task creation 15 % (more concurrent INSERTs).
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

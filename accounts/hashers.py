@@ -1,10 +1,13 @@
 """Argon2 password hashing that cannot starve the requests around it.
 
 One Argon2 hash takes ~0.24 s of both cores here and ~100 MiB of memory. Each worker
-process hashes on one background thread at a lower CPU priority (nice +10): a login storm
-then uses the CPU the other requests leave, and at most one hash per process is in memory
-at once. argon2-cffi releases the GIL while hashing, so with gthread workers the process
-keeps serving other requests meanwhile.
+process hashes on one background thread at the lowest CPU priority (nice +19): a login
+storm then uses the CPU the other requests leave, and at most one hash per process is in
+memory at once. The lowest, because a hash runs on 8 lane threads (Django's parallelism)
+and the scheduler weighs each: at +10 two hashes weighed nearly as much as two workers, and
+a login storm doubled the task list's p95 (bench/README.md, "Levers"). argon2-cffi
+releases the GIL while hashing, so with gthread workers the process keeps serving other
+requests meanwhile.
 """
 
 import contextlib
@@ -14,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
-HASHING_NICENESS = 10
+HASHING_NICENESS = 19
 _executor: ThreadPoolExecutor | None = None
 _executor_pid: int | None = None
 _executor_lock = threading.Lock()
