@@ -25,8 +25,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 # --- Observability (docs/operations.md#monitoring) ---------------------------------
 # Logs: one JSON object per line on stderr, gunicorn's own lines too. The app logs one line
-# per request (config.middleware), so gunicorn's access log is off unless asked for.
-from config.observability import json_formatter  # noqa: E402
+# per request (core.http.middleware), so gunicorn's access log is off unless asked for.
+from core.observability.logging import json_formatter  # noqa: E402
 
 _access_log = os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in {"1", "true", "yes"}
 accesslog = "-" if _access_log else None

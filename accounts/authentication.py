@@ -17,7 +17,7 @@ from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from accounts.models import User
 from accounts.usercache import user_cached_get, user_cached_get_counting
-from config.throttles import COUNTED_HITS, UserRateThrottle
+from core.api.throttles import COUNTED_HITS, UserRateThrottle
 
 
 class CachedUserBackend(ModelBackend):
@@ -80,7 +80,7 @@ class CachedUserJWTAuthentication(JWTAuthentication):
     def _read_user_and_count_hit(self, user_id) -> User | None:
         """The user; if the view throttles per user, its hit counted in the same round trip.
 
-        The count waits on the request for the view's UserRateThrottle (config.throttles).
+        The count waits on the request for the view's UserRateThrottle (core.api.throttles).
         A view may name more cache keys to read in that round trip, with a method
         `cache_keys_read_with_user(user_id)`; their values wait on the request as
         CACHE_READS, {key: value or None}.

@@ -1,6 +1,6 @@
-"""Background jobs of accounts: sending email, and the nightly cleanup of expired rows.
+"""Background jobs of accounts: the nightly cleanup of expired rows.
 
-Both are safe to run twice: Redis redelivers a job whose worker died before acknowledging
+Safe to run twice: Redis redelivers a job whose worker died before acknowledging
 it (CELERY_TASK_ACKS_LATE).
 """
 
@@ -8,14 +8,11 @@ import logging
 from collections import Counter
 from datetime import timedelta
 from importlib import import_module
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
-from django.core.mail import EmailMessage
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -23,30 +20,6 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from accounts.models import AuditEvent, SpentRefreshToken, UserSession
 
 logger = logging.getLogger(__name__)
-
-SENT_KEY = "accounts:email-sent:{}"
-SENT_MEMORY_SECONDS = 2 * 86400  # longer than any retry or redelivery of the job
-
-
-def deliver(*, message_id: str, to: list[str], subject: str, body: str) -> int:
-    """Send a rendered message once per `message_id`; returns how many were sent (0 or 1)."""
-    key = SENT_KEY.format(message_id)
-    if cache.get(key):
-        return 0
-    sent = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, to).send()
-    cache.set(key, True, SENT_MEMORY_SECONDS)
-    return sent
-
-
-@shared_task(
-    autoretry_for=(SMTPException, OSError),  # OSError: refused, reset and timed-out connections
-    retry_backoff=True,
-    retry_jitter=True,
-    max_retries=5,
-)
-def send_email(*, message_id: str, to: list[str], subject: str, body: str) -> int:
-    """Send an email rendered by accounts.emails, retrying with backoff while SMTP fails."""
-    return deliver(message_id=message_id, to=to, subject=subject, body=body)
 
 
 @shared_task

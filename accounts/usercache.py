@@ -13,8 +13,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django_otp import user_has_device
 
-from accounts import ratelimits
 from accounts.models import TWO_FACTOR_SNAPSHOT, User
+from core import ratelimit
 
 USER_CACHE_SECONDS = 300
 
@@ -29,14 +29,14 @@ def user_cached_get(user_id) -> User | None:
 
 
 def user_cached_get_counting(
-    user_id, hit: ratelimits.Hit, *, also: Sequence[str] = ()
+    user_id, hit: ratelimit.Hit, *, also: Sequence[str] = ()
 ) -> tuple[User | None, int | None, dict]:
     """(user_cached_get, `hit` counted, {key: value or None} for the `also` keys).
 
     One cache round trip for all of it on Redis.
     """
     key = _key(user_id)
-    found, count = ratelimits.read_and_count([key, *also], hit)
+    found, count = ratelimit.read_and_count([key, *also], hit)
     return _user(user_id, found.pop(key)), count, found
 
 

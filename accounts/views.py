@@ -24,8 +24,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import forms, ratelimits, selectors, services
+from accounts import forms, selectors, services
 from accounts.models import UserSession
+from core import ratelimit
 
 MODEL_BACKEND = "accounts.authentication.CachedUserBackend"
 INVALID_LOGIN = "Please enter a correct email address and password."
@@ -77,13 +78,13 @@ def _add_errors(form, error: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-def _too_many(error: ratelimits.RateLimited, attempts: str) -> str:
+def _too_many(error: ratelimit.RateLimited, attempts: str) -> str:
     seconds = error.retry_after
     wait = f"{seconds} seconds" if seconds < 120 else f"{-(-seconds // 60)} minutes"
     return f"Too many {attempts}. Try again in {wait}."
 
 
-def _refuse(form, error: ratelimits.RateLimited, attempts: str) -> ratelimits.RateLimited:
+def _refuse(form, error: ratelimit.RateLimited, attempts: str) -> ratelimit.RateLimited:
     form.add_error(None, _too_many(error, attempts))
     return error
 
@@ -94,7 +95,7 @@ class Outcome:
 
     done: bool = False
     result: Any = None
-    limited: ratelimits.RateLimited | None = None
+    limited: ratelimit.RateLimited | None = None
 
 
 def _submit(form, service, *, attempts: str = "attempts", **context) -> Outcome:
@@ -109,7 +110,7 @@ def _submit(form, service, *, attempts: str = "attempts", **context) -> Outcome:
         return Outcome(done=True, result=service(**context, **form.cleaned_data))
     except ValidationError as error:
         _add_errors(form, error)
-    except ratelimits.RateLimited as error:
+    except ratelimit.RateLimited as error:
         return Outcome(limited=_refuse(form, error, attempts))
     return Outcome()
 
@@ -238,7 +239,7 @@ def verify_email_resend(request):
     back = _next_url(request) or "tasks:dashboard"
     try:
         sent = services.email_verification_resend(user=user, request=request)
-    except ratelimits.RateLimited as error:
+    except ratelimit.RateLimited as error:
         context = {"errors": [_too_many(error, "verification emails")]}
         return _page(request, "accounts/verify_email.html", context, limited=error)
     if sent:

@@ -3,7 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as account_views
-from config import health, metrics
+from core.http import health
+from core.observability import metrics
 
 api_v1 = [
     path("auth/", include("accounts.api.urls")),
@@ -26,6 +27,6 @@ urlpatterns = [
 ]
 
 # Errors no view handled: JSON under /api/, a 503 while the database is unreachable
-# (config.errors).
-handler404 = "config.errors.page_not_found"
-handler500 = "config.errors.server_error"
+# (core.http.errors).
+handler404 = "core.http.errors.page_not_found"
+handler500 = "core.http.errors.server_error"

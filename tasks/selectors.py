@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from tasks.cache import dashboard_cache_key, generation_cache_key, stats_cache_key
 from tasks.filters import NoteFilter, TaskFilter
 from tasks.models import Note, ReminderLog, Tag, Task
-from tasks.services import dashboard_cache_key, generation_cache_key, stats_cache_key
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def task_stats(*, user: User) -> dict:
     """Counts by status and priority, overdue and due today (cached; services invalidate).
 
     Archived tasks are left out. "Today" is the current time zone's (the user's, activated by
-    config.middleware); cached figures are for one date and recounted on another.
+    core.http.middleware); cached figures are for one date and recounted on another.
     """
     key = stats_cache_key(user.pk)
     today = timezone.localdate()

@@ -102,7 +102,7 @@ def test_a_worker_runs_queued_jobs_and_returns_their_results(worker):
         "subject": "From the worker",
         "body": "A link that must not reach the logs: https://example.com/reset/SECRET/",
     }
-    # As accounts.emails queues it: logs show the job's arguments as this, not the body.
+    # As core.emails queues it: logs show the job's arguments as this, not the body.
     shown = repr({"message_id": message["message_id"], "subject": message["subject"]})
 
     def send():

@@ -238,7 +238,7 @@ def test_dockerignore_keeps_the_app_and_leaves_out_secrets_and_local_state():
         "requirements.txt",
         "gunicorn.conf.py",
         "config/settings/production.py",
-        "accounts/management/commands/backup.py",
+        "core/management/commands/backup.py",
         "tasks/migrations/0001_initial.py",
         "templates/base.html",
         "static/css/app.css",

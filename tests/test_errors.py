@@ -1,4 +1,4 @@
-"""An unreachable database answers 503 with Retry-After and no traceback (config.errors)."""
+"""An unreachable database answers 503 with Retry-After and no traceback (core.http.errors)."""
 
 import pytest
 from django.db import OperationalError

@@ -17,9 +17,11 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from accounts import emails, jobs
+from accounts import emails
+from accounts import jobs as account_jobs
 from accounts.models import AuditEvent, SpentRefreshToken, UserSession
 from config.celery import app
+from core import jobs
 from tasks import jobs as task_jobs
 from tasks.models import ReminderLog, Task
 from tests.accounts.factories import UserFactory
@@ -344,7 +346,7 @@ def test_cleanup_deletes_exactly_what_has_expired(user, settings):
     recent = AuditEvent.objects.create(user=user, event=AuditEvent.Event.LOGOUT)
     AuditEvent.objects.filter(pk=recent.pk).update(created_at=now - timedelta(days=29))
 
-    deleted = jobs.cleanup.delay().get()
+    deleted = account_jobs.cleanup.delay().get()
 
     assert deleted == {
         "token_blacklist.OutstandingToken": 2,
@@ -362,7 +364,7 @@ def test_cleanup_deletes_exactly_what_has_expired(user, settings):
     assert list(Session.objects.values_list("session_key", flat=True)) == ["live"]
     assert list(UserSession.objects.values_list("session_key", flat=True)) == ["live"]
     assert list(AuditEvent.objects.values_list("pk", flat=True)) == [recent.pk]
-    assert jobs.cleanup.delay().get() == {}  # run twice: nothing more to delete
+    assert account_jobs.cleanup.delay().get() == {}  # run twice: nothing more to delete
 
 
 # --- the schedule -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import sentry_sdk
 from django.db import OperationalError, connection
 from django.urls import reverse
 
-from config import observability
+from core.observability import sentry
 
 ROOT = Path(__file__).resolve().parent.parent
 HEALTH = reverse("health")
@@ -124,7 +124,7 @@ def test_lines_outside_a_request_have_no_id(log_lines):
 
 
 def test_sentry_stays_off_without_a_dsn():
-    assert observability.sentry_init(dsn="") is False
+    assert sentry.sentry_init(dsn="") is False
     assert not sentry_sdk.is_initialized()
 
 
@@ -137,8 +137,9 @@ def test_sentry_reports_through_the_transport_given_when_a_dsn_is_set():
         import sentry_sdk
         from sentry_sdk.transport import Transport
 
+        from core.observability import sentry
+
         django.setup()
-        from config import observability
 
         class Recorder(Transport):
             envelopes = []
@@ -146,7 +147,7 @@ def test_sentry_reports_through_the_transport_given_when_a_dsn_is_set():
             def capture_envelope(self, envelope):
                 self.envelopes.append(envelope)
 
-        enabled = observability.sentry_init(
+        enabled = sentry.sentry_init(
             dsn="https://public@sentry.example.invalid/1",
             environment="staging",
             transport=Recorder,

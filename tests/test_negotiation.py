@@ -7,8 +7,8 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from config import negotiation
-from config.negotiation import RememberedContentNegotiation
+from core.api import negotiation
+from core.api.negotiation import RememberedContentNegotiation
 
 pytestmark = pytest.mark.django_db
 ME = reverse("auth-api:me")

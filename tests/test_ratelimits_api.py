@@ -1,6 +1,6 @@
 """Rate limits as API clients meet them: 429 with Retry-After, at the configured rates.
 
-Sign-in, sign-up, password reset and code checks (accounts.ratelimits), the DRF throttles,
+Sign-in, sign-up, password reset and code checks (core.ratelimit), the DRF throttles,
 clients behind proxies, two clients sharing Redis, and Redis being down.
 """
 
@@ -18,7 +18,7 @@ from django_ratelimit.core import get_usage
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from config.throttles import AnonRateThrottle, UserRateThrottle
+from core.api.throttles import AnonRateThrottle, UserRateThrottle
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.otp import enable_two_factor, totp_code
 
@@ -208,10 +208,11 @@ def test_signed_in_clients_are_throttled_at_the_configured_rate(jwt_client, user
 
 
 def test_a_bearer_request_reads_its_user_and_counts_its_hit_together(jwt_client, user):
-    from accounts import ratelimits, usercache
+    from accounts import usercache
+    from core import ratelimit
 
     with mock.patch.object(
-        ratelimits, "read_and_count", side_effect=ratelimits.read_and_count
+        ratelimit, "read_and_count", side_effect=ratelimit.read_and_count
     ) as spy:
         assert jwt_client.get(ME).status_code == 200
     assert [c.args[0] for c in spy.call_args_list] == [[usercache._key(user.pk)]]
@@ -253,10 +254,10 @@ def test_an_api_throttle_counter_in_redis_counts_and_expires_with_its_window():
     from django_ratelimit.core import EXPIRATION_FUDGE, _get_window, _make_cache_key
     from django_redis import get_redis_connection
 
-    from accounts import ratelimits
+    from core import ratelimit
 
     client_key = f"ttl-check-{time.time_ns()}"
-    results = [ratelimits.count_hit("api-test", client_key, (3, 60))[0] for _ in range(4)]
+    results = [ratelimit.count_hit("api-test", client_key, (3, 60))[0] for _ in range(4)]
     assert results == [False, False, False, True]
     window = _get_window(client_key, 60)
     counter = _make_cache_key("api-test", window, (3, 60), client_key, ALL)

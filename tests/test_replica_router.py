@@ -1,4 +1,4 @@
-"""The optional read replica (config/routers.py): who reads where, and the settings wiring."""
+"""The optional read replica (core/routers.py): who reads where, and the settings wiring."""
 
 import copy
 
@@ -9,8 +9,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from config import routers
-from config.routers import PIN_COOKIE, PRIMARY, REPLICA, PrimaryReplicaRouter
+from core import routers
+from core.routers import PIN_COOKIE, PRIMARY, REPLICA, PrimaryReplicaRouter
 from tasks.models import Task
 from tests.tasks.factories import TaskFactory
 from tests.test_settings import PRODUCTION_ENV, manage
@@ -128,8 +128,8 @@ def replica(settings):
     own connection sees it.
     """
     assert connections[REPLICA].settings_dict["NAME"] == connections[PRIMARY].settings_dict["NAME"]
-    settings.DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
-    settings.MIDDLEWARE = ["config.routers.ReplicaRoutingMiddleware", *settings.MIDDLEWARE]
+    settings.DATABASE_ROUTERS = ["core.routers.PrimaryReplicaRouter"]
+    settings.MIDDLEWARE = ["core.routers.ReplicaRoutingMiddleware", *settings.MIDDLEWARE]
     yield connections[REPLICA]
     connections[REPLICA].close()
 
@@ -219,8 +219,8 @@ def test_a_replica_url_adds_the_alias_router_and_middleware(module):
     assert result.returncode == 0, result.stderr
     wiring, replica = result.stdout.strip().splitlines()
     assert wiring == (
-        "['default', 'replica'] ['config.routers.PrimaryReplicaRouter'] "
-        "config.routers.ReplicaRoutingMiddleware"
+        "['default', 'replica'] ['core.routers.PrimaryReplicaRouter'] "
+        "core.routers.ReplicaRoutingMiddleware"
     )
     assert replica == "replica.internal default"
 

@@ -135,11 +135,11 @@ def test_swagger_ui_runs_its_inline_code_by_this_responses_nonce(client):
 
 
 def test_a_views_own_policy_change_is_applied(rf):
-    """The prebuilt policy (config.csp) gives way to a view's @csp_update."""
+    """The prebuilt policy (core.http.csp) gives way to a view's @csp_update."""
     from csp.decorators import csp_update
     from django.http import HttpResponse
 
-    from config.csp import PrebuiltCSPMiddleware
+    from core.http.csp import PrebuiltCSPMiddleware
 
     @csp_update({"img-src": "https://images.example.com"})
     def view(request):

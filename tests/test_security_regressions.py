@@ -60,7 +60,7 @@ from icalendar import Calendar
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
-from config.throttles import AnonRateThrottle
+from core.api.throttles import AnonRateThrottle
 from tasks import services
 from tasks.models import Task
 from tests.accounts.factories import DEFAULT_PASSWORD

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from config.api import StringField, datetime_text
+from core.api.fields import StringField, datetime_text
 
 
 def _password(**kwargs) -> serializers.CharField:

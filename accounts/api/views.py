@@ -3,7 +3,7 @@
 Every rule, limit and audit entry lives in accounts.services; these views check shapes
 and translate the service's sign-in errors into 401s with a stable `code`. Django
 ValidationError (400), TokenError (401) and RateLimited (429 with Retry-After) are
-translated for every API view in config.api.exception_handler.
+translated for every API view in core.api.exceptions.exception_handler.
 """
 
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api import serializers
-from config.api import BAD_REQUEST, UNAUTHORIZED, ErrorSerializer, FieldErrorsSerializer
+from core.api.schema import BAD_REQUEST, UNAUTHORIZED, ErrorSerializer, FieldErrorsSerializer
 
 RESET_REQUESTED = "If an account exists for this address, we have sent a link."
 VERIFICATION_SENT = "We have sent a new verification link."

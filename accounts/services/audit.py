@@ -1,7 +1,7 @@
 """The audit trail: one row per security-relevant event, written here only."""
 
 from accounts.models import AuditEvent, User
-from accounts.ratelimits import client_ip
+from core.ratelimit import client_ip
 
 Event = AuditEvent.Event
 

@@ -9,11 +9,12 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django_otp.models import Device
 
-from accounts import ratelimits, tokens
+from accounts import tokens
 from accounts.models import User
-from accounts.ratelimits import client_ip
 from accounts.services.audit import Event, audit_record
 from accounts.services.twofactor import otp_verify
+from core import ratelimit
+from core.ratelimit import client_ip
 
 
 class InvalidCredentials(Exception):
@@ -40,7 +41,7 @@ def login_check_password(*, request, email: str, password: str) -> User:
         ("login-ip", client_ip(request), settings.RATE_LOGIN_FAILURES_PER_IP),
     ]
     for group, value, rate in limits:
-        ratelimits.consume(request, group, value, rate)
+        ratelimit.consume(request, group, value, rate)
     user = authenticate(request, email=address, password=password)
     if user is None:
         audit_record(
@@ -51,7 +52,7 @@ def login_check_password(*, request, email: str, password: str) -> User:
         )
         raise InvalidCredentials
     for group, value, rate in limits:
-        ratelimits.refund(group, value, rate)
+        ratelimit.refund(group, value, rate)
     return user
 
 

@@ -4,8 +4,8 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from accounts.models import User, UserSession
-from accounts.ratelimits import client_ip
 from accounts.services.audit import Event, audit_record
+from core.ratelimit import client_ip
 
 
 def session_track(*, request, user: User) -> None:

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from accounts import emails, ratelimits, tokens
+from accounts import emails, tokens
 from accounts.models import User
-from accounts.ratelimits import client_ip
 from accounts.services.audit import Event, audit_record
 from accounts.services.sessions import sessions_revoke_all
+from core import ratelimit
+from core.ratelimit import client_ip
 
 DUPLICATE_EMAIL_MESSAGE = "An account with this email address already exists."
 BAD_RESET_LINK = "This password reset link is invalid or has expired. Ask for a new one."
@@ -47,9 +48,7 @@ def user_create(*, email: str, full_name: str, password: str) -> User:
 
 def user_register(*, request, email: str, full_name: str, password: str) -> User:
     """Sign-up from a page or the API: limited per client IP, then a verification email."""
-    ratelimits.consume(
-        request, "register-ip", client_ip(request), settings.RATE_REGISTRATION_PER_IP
-    )
+    ratelimit.consume(request, "register-ip", client_ip(request), settings.RATE_REGISTRATION_PER_IP)
     user = user_create(email=email, full_name=full_name, password=password)
     email_verification_send(user=user, request=request)
     return user
@@ -84,10 +83,10 @@ def password_check(*, user: User, password: str, request=None) -> bool:
     around the sign-in limit; raises RateLimited once the account has used it up.
     """
     rate = settings.RATE_LOGIN_FAILURES_PER_ACCOUNT
-    ratelimits.consume(request, "login-account", user.email, rate)
+    ratelimit.consume(request, "login-account", user.email, rate)
     if not user.check_password(password):
         return False
-    ratelimits.refund("login-account", user.email, rate)
+    ratelimit.refund("login-account", user.email, rate)
     return True
 
 
@@ -137,8 +136,8 @@ def password_reset_request(*, request, email: str) -> None:
     Limited per client IP and per address.
     """
     address = User.objects.normalize_email(email)
-    ratelimits.consume(request, "reset-ip", client_ip(request), settings.RATE_PASSWORD_RESET_PER_IP)
-    ratelimits.consume(request, "reset-email", address, settings.RATE_PASSWORD_RESET_PER_EMAIL)
+    ratelimit.consume(request, "reset-ip", client_ip(request), settings.RATE_PASSWORD_RESET_PER_IP)
+    ratelimit.consume(request, "reset-email", address, settings.RATE_PASSWORD_RESET_PER_EMAIL)
     user = User.objects.filter(email=address, is_active=True).first()
     if user is None:
         return
@@ -214,9 +213,7 @@ def email_verification_resend(*, user: User, request) -> bool:
     """
     if user.email_verified:
         return False
-    ratelimits.consume(
-        request, "verify-resend", user.pk, settings.RATE_VERIFICATION_RESEND_PER_USER
-    )
+    ratelimit.consume(request, "verify-resend", user.pk, settings.RATE_VERIFICATION_RESEND_PER_USER)
     email_verification_send(user=user, request=request)
     return True
 

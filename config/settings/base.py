@@ -45,24 +45,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: ids, logs and metrics cover whatever the others answer (redirects included).
-    "config.middleware.RequestObservabilityMiddleware",
+    "core.http.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above whitenoise so static files get them too; CORS first to answer preflights.
     "corsheaders.middleware.CorsMiddleware",
-    "config.csp.PrebuiltCSPMiddleware",
+    "core.http.csp.PrebuiltCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "config.middleware.UserTimezoneMiddleware",  # the user's "today" (issue 5)
+    "core.http.middleware.UserTimezoneMiddleware",  # the user's "today" (issue 5)
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "config.middleware.HtmxLoginRedirectMiddleware",
-    "config.middleware.NoStoreAuthenticatedMiddleware",
+    "core.http.middleware.HtmxLoginRedirectMiddleware",
+    "core.http.middleware.NoStoreAuthenticatedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,7 +118,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Read replica -----------------------------------------------------------------
 # Optional. GET/HEAD/OPTIONS requests read from the replica; writes, other requests, jobs
 # and commands use the primary; a browser that just wrote reads the primary for
-# DATABASE_REPLICA_PIN_SECONDS (config/routers.py, docs/operations.md).
+# DATABASE_REPLICA_PIN_SECONDS (core/routers.py, docs/operations.md).
 DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=5)
 if DATABASE_REPLICA_URL:
@@ -127,9 +127,9 @@ if DATABASE_REPLICA_URL:
         **database_config(DATABASE_REPLICA_URL),
         "TEST": {"MIRROR": "default"},
     }
-    DATABASE_ROUTERS = ["config.routers.PrimaryReplicaRouter"]
+    DATABASE_ROUTERS = ["core.routers.PrimaryReplicaRouter"]
     # First, so every database read of the request (session, user, view) is routed.
-    MIDDLEWARE = ["config.routers.ReplicaRoutingMiddleware", *MIDDLEWARE]
+    MIDDLEWARE = ["core.routers.ReplicaRoutingMiddleware", *MIDDLEWARE]
 
 # --- Cache --------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -189,7 +189,7 @@ BACKUP_CODE_COUNT = 10
 # How many proxies in front of the app append to X-Forwarded-For (Render/Railway: 1).
 # 0 trusts nobody: the TCP peer is the client, and a forged header changes nothing.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-RATELIMIT_IP_META_KEY = "accounts.ratelimits.client_ip_from_request"
+RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip_from_request"
 # Redis unreachable: limits stop counting rather than blocking every sign-in.
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 RATE_LOGIN_FAILURES_PER_ACCOUNT = env.str("RATE_LOGIN_FAILURES_PER_ACCOUNT", default="5/m")
@@ -265,7 +265,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Redis redelivers a job nobody acknowledged after this long (visibility_timeout): longer
 # than any job, and than the longest retry delay (Celery's retry_backoff caps at 10 minutes).
-# A page must not hang when Redis does: enqueueing gives up within seconds (accounts.emails
+# A page must not hang when Redis does: enqueueing gives up within seconds (core.emails
 # then sends inline).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
@@ -368,18 +368,18 @@ REST_FRAMEWORK = {
     # the same request would mean two things. A view that takes a file says so itself.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     # DRF's choice of renderer, made once per distinct Accept header.
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "config.negotiation.RememberedContentNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.RememberedContentNegotiation",
     # `page` and `page_size` (default 20, at most 100) on every list.
-    "DEFAULT_PAGINATION_CLASS": "config.api.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     # DRF's scopes and rates, counted in fixed windows (one increment, not a history list).
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.throttles.AnonRateThrottle",
-        "config.throttles.UserRateThrottle",
+        "core.api.throttles.AnonRateThrottle",
+        "core.api.throttles.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": RATE_API_ANON, "user": RATE_API_USER},
-    # The same trusted-proxy rule as django-ratelimit (accounts.ratelimits).
+    # The same trusted-proxy rule as django-ratelimit (core.ratelimit).
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -414,15 +414,15 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging ------------------------------------------------------------------
 # One JSON object per line (timestamp, level, logger, message, pid, request_id and each
-# request's fields: config.middleware). DJANGO_LOG_FORMAT=plain for reading in a terminal.
-from config import observability  # noqa: E402 - used by the two sections below
+# request's fields: core.http.middleware). DJANGO_LOG_FORMAT=plain for reading in a terminal.
+from core.observability import logging as observability  # noqa: E402 - used by the two sections below
 
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.observability.logging.RequestIdFilter"}},
     "formatters": {
         "json": observability.json_formatter(),
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
@@ -445,14 +445,14 @@ LOGGING = {
 
 # --- Observability (docs/operations.md#monitoring) ---------------------------------
 # Connects the metric receivers: failed sign-ins, Celery task outcomes.
-INSTALLED_APPS += ["config.observability.ObservabilityConfig"]
+INSTALLED_APPS += ["core"]
 # Bearer token Prometheus sends to /metrics; unset, the endpoint answers 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-# Count the default cache's hits and misses (config.metrics), whichever backend it is.
+# Count the default cache's hits and misses (core.observability.metrics), whichever backend it is.
 if REDIS_URL:
-    CACHES["default"]["OPTIONS"]["CLIENT_CLASS"] = "config.metrics.RedisClient"
+    CACHES["default"]["OPTIONS"]["CLIENT_CLASS"] = "core.observability.metrics.RedisClient"
 else:
-    CACHES["default"]["BACKEND"] = "config.metrics.LocMemCache"
+    CACHES["default"]["BACKEND"] = "core.observability.metrics.LocMemCache"
 
 # Demo account created by `make run` (manage.py ensure_demo_user).
 DEMO_USER_EMAIL = env.str("DEMO_USER_EMAIL", default="demo@taskflow.local")

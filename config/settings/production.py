@@ -34,9 +34,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
 # --- Observability: error reports to Sentry when SENTRY_DSN is set (docs/operations.md) ---
-from config import observability  # noqa: E402
+from core.observability import sentry  # noqa: E402
 
-SENTRY_ENABLED = observability.sentry_init(
+SENTRY_ENABLED = sentry.sentry_init(
     dsn=env.str("SENTRY_DSN", default=""),
     environment=env.str("SENTRY_ENVIRONMENT", default="production"),
     traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),

@@ -9,7 +9,7 @@ of the service the view calls with `validated_data`. Input defaults apply on POS
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from config.api import StringField, datetime_text
+from core.api.fields import StringField, datetime_text
 from tasks import exchange, selectors
 from tasks.models import Task
 

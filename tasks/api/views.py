@@ -23,16 +23,17 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from config.api import (
+from core.api.exceptions import PreconditionFailed
+from core.api.pagination import CursorPagination
+from core.api.schema import (
     BAD_REQUEST,
     NOT_FOUND,
     UNAUTHORIZED,
-    CursorPagination,
     ErrorSerializer,
-    PreconditionFailed,
     SelectorFilterBackend,
 )
-from config.middleware import activate_user_timezone
+from core.http.middleware import activate_user_timezone
+from tasks import cache as task_cache
 from tasks import calendar, exchange, pagecache, selectors, services
 from tasks.api import serializers
 from tasks.filters import NoteFilter, TaskFilter
@@ -254,7 +255,10 @@ class TaskViewSet(OwnedViewSet):
         """A list or detail GET's cached answer, read in the round trip that reads the user."""
         if self.request.method != "GET" or self.action not in ("list", "retrieve"):
             return []
-        return [services.generation_cache_key(user_id), pagecache.answer_key(self.request, user_id)]
+        return [
+            task_cache.generation_cache_key(user_id),
+            pagecache.answer_key(self.request, user_id),
+        ]
 
     def get_object(self):
         return selectors.task_get(user=self.request.user, pk=self.kwargs["pk"])

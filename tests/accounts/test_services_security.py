@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import ratelimits, services
+from accounts import services
 from accounts.models import AuditEvent, BackupCode, UserSession
+from core import ratelimit
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.otp import enable_two_factor, totp_code
 from tests.concurrency import run_at_once
@@ -104,7 +105,7 @@ def test_code_checks_are_limited_per_user(rf, user):
     request = rf.post("/")
     for _ in range(5):
         services.otp_verify(user=user, otp="000000", request=request)
-    with pytest.raises(ratelimits.RateLimited) as raised:
+    with pytest.raises(ratelimit.RateLimited) as raised:
         services.otp_verify(user=user, otp=totp_code(device, steps_ahead=1), request=request)
     assert 0 < raised.value.retry_after <= 60
 
@@ -138,7 +139,7 @@ def test_five_failed_passwords_lock_the_account_for_a_while(rf, user):
     for _ in range(5):
         with pytest.raises(services.InvalidCredentials):
             services.login_check_password(request=rf.post("/"), email=user.email, password="x")
-    with pytest.raises(ratelimits.RateLimited):
+    with pytest.raises(ratelimit.RateLimited):
         services.login_check_password(
             request=rf.post("/"), email="ANN@example.com", password=DEFAULT_PASSWORD
         )
@@ -153,7 +154,7 @@ def test_twenty_failures_from_one_address_block_it_for_every_account(rf, user, o
                 email=f"guess{n}@example.com",
                 password="x",
             )
-    with pytest.raises(ratelimits.RateLimited):
+    with pytest.raises(ratelimit.RateLimited):
         services.login_check_password(
             request=rf.post("/", REMOTE_ADDR="203.0.113.7"),
             email=other_user.email,
@@ -209,7 +210,7 @@ def test_token_login_requires_the_code_when_2fa_is_on(rf, user):
 def test_client_ip_trusts_only_the_configured_proxies(rf, settings, trusted, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = trusted
     request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
-    assert ratelimits.client_ip(request) == expected
+    assert ratelimit.client_ip(request) == expected
 
 
 # --- sessions --------------------------------------------------------------------------
@@ -288,7 +289,7 @@ def test_registration_is_limited_per_address(rf):
             full_name="U",
             password="plum-orchard-47",
         )
-    with pytest.raises(ratelimits.RateLimited):
+    with pytest.raises(ratelimit.RateLimited):
         services.user_register(
             request=rf.post("/", REMOTE_ADDR="192.0.2.1"),
             email="one-more@example.com",
@@ -330,7 +331,7 @@ def test_password_reset_requests_are_limited_per_address(rf, user):
         services.password_reset_request(
             request=rf.post("/", REMOTE_ADDR=f"192.0.2.{n}"), email=user.email
         )
-    with pytest.raises(ratelimits.RateLimited):
+    with pytest.raises(ratelimit.RateLimited):
         services.password_reset_request(
             request=rf.post("/", REMOTE_ADDR="192.0.2.99"), email=user.email
         )
@@ -342,7 +343,7 @@ def test_wrong_passwords_re_entered_to_disable_2fa_count_as_failed_sign_ins(rf, 
     for _ in range(5):
         with pytest.raises(ValidationError):
             services.otp_disable(user=user, password="guess", otp=codes[0], request=rf.post("/"))
-    with pytest.raises(ratelimits.RateLimited):
+    with pytest.raises(ratelimit.RateLimited):
         services.otp_disable(
             user=user, password=DEFAULT_PASSWORD, otp=codes[0], request=rf.post("/")
         )
@@ -359,7 +360,7 @@ def test_parallel_guesses_cannot_slip_under_the_account_limit(rf, user):
             services.login_check_password(request=rf.post("/"), email=user.email, password="x")
         except services.InvalidCredentials:
             return "wrong"
-        except ratelimits.RateLimited:
+        except ratelimit.RateLimited:
             return "limited"
 
     assert run_at_once(guess, 10) == ["limited"] * 5 + ["wrong"] * 5

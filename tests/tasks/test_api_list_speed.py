@@ -213,14 +213,14 @@ def test_an_answer_seen_before_takes_no_query_until_a_write(
 def test_a_cached_answer_is_read_in_the_round_trip_that_reads_the_user(jwt_client, user):
     from django.core.cache import cache
 
-    from accounts import ratelimits
+    from core import ratelimit
 
     task = services.task_create(owner=user, title="Read with the user")
     for url in (TASKS, reverse("tasks-api:task-detail", args=[task.pk])):
         first = jwt_client.get(url)
         with (
             mock.patch.object(
-                ratelimits, "read_and_count", side_effect=ratelimits.read_and_count
+                ratelimit, "read_and_count", side_effect=ratelimit.read_and_count
             ) as together,
             mock.patch.object(selectors, "cache", wraps=cache) as selectors_cache,
         ):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from tasks import cache as task_cache
 from tasks import jobs, selectors, services
 from tasks.models import Task
 from tests.tasks.factories import TaskFactory
@@ -98,8 +99,8 @@ def test_archiving_drops_the_owners_cached_stats(
     selectors.task_stats(user=other_user)
     with django_capture_on_commit_callbacks(execute=True):
         services.tasks_archive_done(older_than=timezone.now() - timedelta(days=30))
-    assert cache.get(services.stats_cache_key(user.pk)) is None
-    assert cache.get(services.stats_cache_key(other_user.pk)) is not None
+    assert cache.get(task_cache.stats_cache_key(user.pk)) is None
+    assert cache.get(task_cache.stats_cache_key(other_user.pk)) is not None
     assert selectors.task_stats(user=user)["total"] == 0
 
 

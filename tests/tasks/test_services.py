@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tasks import cache as task_cache
 from tasks import selectors, services
 from tasks.models import Note, Tag, Task
 from tests.tasks.factories import TagFactory, TaskFactory
@@ -179,7 +180,7 @@ def test_stats_are_cached_until_a_write(user, django_assert_num_queries):
     selectors.task_stats(user=user)
     with django_assert_num_queries(0):
         assert selectors.task_stats(user=user)["total"] == 1
-    assert cache.get(services.stats_cache_key(user.pk)) is not None
+    assert cache.get(task_cache.stats_cache_key(user.pk)) is not None
 
 
 # --- tags ---------------------------------------------------------------------------

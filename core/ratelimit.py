@@ -26,7 +26,7 @@ from django_ratelimit.core import (
 )
 from django_redis.cache import RedisCache
 
-from config import metrics
+from core.observability import metrics
 
 logger = logging.getLogger(__name__)
 

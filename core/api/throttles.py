@@ -4,7 +4,7 @@ DRF's own throttles keep the time of every request in the window in one cache en
 read, filter and rewrite that list on each request: 600 timestamps a user at 600/min,
 and megabytes under the benchmark's unlimited rate. Here each request is one counter
 increment (one Redis round trip) in django-ratelimit's fixed windows
-(accounts.ratelimits.count_hit), the same counters as the sign-in limits.
+(core.ratelimit.count_hit), the same counters as the sign-in limits.
 Cache keys, scopes and rates stay DRF's (DEFAULT_THROTTLE_RATES). A request with a
 bearer token has its per-user hit counted in the round trip that reads its user
 (accounts.authentication); the throttle then takes that count.
@@ -14,7 +14,7 @@ import functools
 
 from rest_framework import throttling
 
-from accounts import ratelimits
+from core import ratelimit
 
 
 class FixedWindowMixin:
@@ -37,12 +37,12 @@ class FixedWindowMixin:
             hit = self.hit_for(key)
             if hit is None:
                 return True
-            _, count = ratelimits.read_and_count((), hit)
+            _, count = ratelimit.read_and_count((), hit)
         self.seconds_left = hit.seconds_left()
         return not hit.over_limit(count)
 
-    def hit_for(self, key: str) -> ratelimits.Hit | None:
-        return ratelimits.hit_for(f"api-{self.scope}", key, (self.num_requests, self.duration))
+    def hit_for(self, key: str) -> ratelimit.Hit | None:
+        return ratelimit.hit_for(f"api-{self.scope}", key, (self.num_requests, self.duration))
 
     def wait(self):
         return max(1, self.seconds_left)

@@ -64,7 +64,7 @@ _CACHE_MISSES = CACHE_OPERATIONS.labels("miss")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
-# --- Requests (recorded by config.middleware.RequestObservabilityMiddleware) ---------
+# --- Requests (recorded by core.http.middleware.RequestObservabilityMiddleware) ---------
 
 
 class QueryCounter:
@@ -137,7 +137,7 @@ class _CountingGetMixin:
 
 
 def cache_reads_counted(*, hits: int, keys: int) -> None:
-    """Count reads made outside the cache API (a pipeline, accounts.ratelimits)."""
+    """Count reads made outside the cache API (a pipeline, core.ratelimit)."""
     _CACHE_HITS.inc(hits)
     _CACHE_MISSES.inc(keys - hits)
 
@@ -177,15 +177,15 @@ def _job_name(task) -> str:
 
 
 def connect_signals():
-    """Called once per process by config.observability.ObservabilityConfig.ready()."""
-    user_login_failed.connect(_login_failed, dispatch_uid="config.metrics.login_failed")
+    """Called once per process by core.observability.logging.ObservabilityConfig.ready()."""
+    user_login_failed.connect(_login_failed, dispatch_uid="core.observability.metrics.login_failed")
     from celery import signals as celery_signals
 
     celery_signals.task_success.connect(
-        _job_succeeded, weak=False, dispatch_uid="config.metrics.job_succeeded"
+        _job_succeeded, weak=False, dispatch_uid="core.observability.metrics.job_succeeded"
     )
     celery_signals.task_failure.connect(
-        _job_failed, weak=False, dispatch_uid="config.metrics.job_failed"
+        _job_failed, weak=False, dispatch_uid="core.observability.metrics.job_failed"
     )
 
 

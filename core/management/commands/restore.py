@@ -13,7 +13,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from accounts.management.commands.backup import (
+from core.management.commands.backup import (
     POSTGRES_MAGIC,
     SQLITE_MAGIC,
     database_name,

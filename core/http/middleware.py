@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
 from django_htmx.http import HttpResponseClientRedirect
 
-from config import metrics, observability
+from core.observability import logging as observability
+from core.observability import metrics
 
 request_logger = logging.getLogger("taskflow.request")
 
@@ -62,7 +63,7 @@ class RequestObservabilityMiddleware:
     """Give each request an id, then log one JSON line and record its metrics.
 
     First in MIDDLEWARE, so redirects and errors from all the others are counted, and every
-    log line written while answering carries the id (config.observability.RequestIdFilter).
+    log line written while answering carries the id (core.observability.logging.RequestIdFilter).
     The line names the route template, never the raw path: paths can hold reset tokens.
     """
 

@@ -1,0 +1,56 @@
+"""Every write to tasks, tags and notes. Pages, the API, the admin and jobs call these:
+
+- tasks: create, change, complete, reopen, delete (optimistic versions)
+- tags: created on first use, renamed, deleted
+- notes: create, change, delete
+- archive: the nightly archive of old done tasks, and restoring one
+- reminders: the daily reminder email
+- imports: an export file's tasks and notes, all or nothing
+- calendar: the calendar feed's secret
+"""
+
+from tasks.services.archive import ARCHIVE_BATCH, task_restore, tasks_archive_done
+from tasks.services.calendar import calendar_token_regenerate
+from tasks.services.imports import ImportInvalid, ImportResult, ImportRow, data_import
+from tasks.services.notes import note_create, note_delete, note_update
+from tasks.services.reminders import reminder_logs_prune, reminder_send
+from tasks.services.tags import tag_create, tag_delete, tag_names_clean, tag_rename, tags_resolve
+from tasks.services.tasks import (
+    TASK_FIELDS,
+    VersionConflict,
+    task_complete,
+    task_create,
+    task_delete,
+    task_reopen,
+    task_toggle,
+    task_update,
+)
+
+__all__ = [
+    "ARCHIVE_BATCH",
+    "TASK_FIELDS",
+    "ImportInvalid",
+    "ImportResult",
+    "ImportRow",
+    "VersionConflict",
+    "calendar_token_regenerate",
+    "data_import",
+    "note_create",
+    "note_delete",
+    "note_update",
+    "reminder_logs_prune",
+    "reminder_send",
+    "tag_create",
+    "tag_delete",
+    "tag_names_clean",
+    "tag_rename",
+    "tags_resolve",
+    "task_complete",
+    "task_create",
+    "task_delete",
+    "task_reopen",
+    "task_restore",
+    "task_toggle",
+    "task_update",
+    "tasks_archive_done",
+]

@@ -1,0 +1,91 @@
+"""Tags: created on first use, unique per owner ignoring letter case."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from accounts.models import User
+from tasks import cache
+from tasks.models import Tag
+
+
+def tag_names_clean(names: Iterable[str]) -> list[str]:
+    """Names with spaces collapsed and duplicates (any case) dropped; over 50 letters is refused."""
+    unique: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(str(raw).split())
+        if not name:
+            continue
+        if len(name) > 50:
+            raise ValidationError({"tags": [f"Tag names have at most 50 characters: {name!r}."]})
+        unique.setdefault(name.lower(), name)
+    return list(unique.values())
+
+
+def tags_resolve(*, owner: User, names: Iterable[str]) -> list[Tag]:
+    """The owner's tags with these names (any letter case), creating the missing ones."""
+    wanted = tag_names_clean(names)
+    if not wanted:
+        return []
+
+    def existing() -> dict[str, Tag]:
+        keys = [name.lower() for name in wanted]
+        # Exact names too: SQLite's LOWER() folds ASCII letters only ("Été").
+        matches = Tag.objects.alias(key=Lower("name")).filter(
+            Q(key__in=keys) | Q(name__in=wanted), owner=owner
+        )
+        return {tag.name.lower(): tag for tag in matches}
+
+    found = existing()
+    missing = [name for name in wanted if name.lower() not in found]
+    if missing:
+        # ignore_conflicts: a concurrent request may create the same tag first.
+        Tag.objects.bulk_create(
+            [Tag(owner=owner, name=name) for name in missing], ignore_conflicts=True
+        )
+        found = existing()
+    return [found[name.lower()] for name in wanted]
+
+
+def _tag_save(tag: Tag, **save_options) -> Tag:
+    """Validate and save a tag; a name the owner already uses, in any case, is a `name` error."""
+    try:
+        tag.full_clean()
+    except ValidationError as error:
+        # The unique constraint is on Lower("name"), an expression, so full_clean reports it
+        # as a non-field error; it is about the name.
+        raise ValidationError(
+            {
+                "name" if field == NON_FIELD_ERRORS else field: messages
+                for field, messages in error.message_dict.items()
+            }
+        ) from error
+    try:
+        with transaction.atomic():
+            tag.save(**save_options)
+    except IntegrityError as error:  # a concurrent request took the name first
+        raise ValidationError({"name": ["You already have a tag with this name."]}) from error
+    return tag
+
+
+def tag_create(*, owner: User, name: str) -> Tag:
+    """Create a tag; its name must be new for this owner, ignoring case."""
+    return _tag_save(Tag(owner=owner, name=" ".join(name.split())))
+
+
+def tag_rename(*, tag: Tag, name: str) -> Tag:
+    """Rename a tag, keeping names unique per owner."""
+    tag.name = " ".join(name.split())
+    tag = _tag_save(tag, update_fields=["name"])
+    cache.stats_invalidate_many(owner_ids=[tag.owner_id])  # counts filtered by `tag` change
+    return tag
+
+
+def tag_delete(*, tag: Tag) -> None:
+    """Delete a tag; tasks and notes keep everything but the label."""
+    owner = tag.owner
+    tag.delete()
+    cache.stats_invalidate(owner=owner)
