@@ -1,42 +1,67 @@
-"""TaskFlow benchmark: product endpoints against a bare-Django FLOOR, in the same run.
+"""TaskFlow benchmark: product endpoints against a bare-Django FLOOR and a default-DRF
+ANCHOR, in the same run.
 
     .venv/bin/python bench/run.py [--database-url URL] [--duration 10] [--repeats 5]
                                   [--connections 16] [--quick] [--compare RESULTS.json]
+                                  [--only KEYS] [--before RESULTS.json]
 
-Starts two gunicorns with gunicorn.conf.py on loopback: the product (production settings)
-and the floor (bench/floor_settings.py). Logs in once per heavy user, then runs wrk on
-each endpoint interleaved with the floor, `--repeats` times; then login alone, the
-hasher's own ceiling, and the task list during a login storm. Writes
-bench/results/<timestamp>.json and bench/RESULTS.md. See bench/README.md.
+Starts three gunicorns with gunicorn.conf.py on loopback: the product (production
+settings), the floor (bench/floor_settings.py) and the anchor (bench/drf_settings.py: the
+task list and create as default DRF builds them). Logs in once per heavy user, then runs
+wrk on each endpoint and on issue 13's workloads (bench/workloads.py) in rounds of floor,
+product and, where it serves the path, the anchor, `--repeats` times; then login alone,
+the hasher's own ceiling, and the task list during a login storm. Writes
+bench/results/<timestamp>.json and bench/RESULTS.md (bench/report.py). See bench/README.md.
 """
 
 import argparse
 import datetime as dt
-import http.client
 import json
 import os
 import platform
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 import urllib.parse
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-PYTHON = sys.executable
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the repository not
+
+from bench import report, workloads  # noqa: E402
+from bench.harness import (  # noqa: E402
+    PYTHON,
+    WRK,
+    Server,
+    cookie_header,
+    cookies_from,
+    free_ports,
+    log,
+    parse_wrk,
+    request,
+    run_wrk,
+    summarise,
+    wrk_command,
+    wrk_env,
+    wrk_threads,
+)
+
 RESULTS = BENCH / "results"
 LOGS = RESULTS / "logs"
-WRK = "/usr/bin/wrk"
 PASSWORD = "taskflow-demo-2024"
 DEFAULT_DB = "postgres://root@127.0.0.1:5432/taskflow_bench"
 CREATE_TITLE = "bench-create"
+# What issue 13's "no workload more than 10 % slower" compares with: the committed runs
+# before it, by database name (RESULTS.md on taskflow_bench, RESULTS-10k.md on _10k).
+BEFORE_RUNS = [
+    Path("bench/results/20261123T054919Z.json"),
+    Path("bench/results/20261123T053641Z.json"),
+]
 
 # (key, label, method, path, auth kind); "{id}" is one of the user's own tasks.
 ENDPOINTS = [
@@ -48,98 +73,18 @@ ENDPOINTS = [
     ("html_list", "HTML task list", "GET", "/tasks/", "session"),
     ("html_dashboard", "HTML dashboard", "GET", "/", "session"),
 ]
-
-# The issue's targets: key -> minimum ratio of the floor's requests/s.
-FLOOR_TARGETS = {
-    "api_list": 0.15,
-    "api_detail": 0.25,
-    "api_me": 0.25,
-    "api_create": 0.10,
-    "api_search": None,
-    "html_list": 0.10,
-    "html_dashboard": 0.10,
-}
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports (all held open together while choosing)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def request(port, method, path, *, headers=None, body=None, timeout=60):
-    """One loopback request without redirects: (status, headers list, body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.getheaders(), response.read()
-    finally:
-        conn.close()
-
-
-def cookies_from(headers, jar: dict) -> dict:
-    for name, value in headers:
-        if name.lower() == "set-cookie":
-            parsed = SimpleCookie()
-            parsed.load(value)
-            jar.update({key: morsel.value for key, morsel in parsed.items()})
-    return jar
-
-
-def cookie_header(jar: dict) -> str:
-    return "; ".join(f"{key}={value}" for key, value in jar.items())
-
-
-# --- servers -----------------------------------------------------------------------------
-
-
-class Server:
-    def __init__(self, name, port, app, env, log_path):
-        self.name, self.port = name, port
-        self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
-        command = [PYTHON, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-        command += ["--bind", f"127.0.0.1:{port}", app]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def wait_healthy(self, timeout=60.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} gunicorn exited; see {self.log.name}")
-            try:
-                status, _, _ = request(self.port, "GET", "/health/", timeout=5)
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise RuntimeError(f"{self.name} not healthy after {timeout}s; see {self.log.name}")
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
+ENDPOINT_KEYS = {endpoint[0] for endpoint in ENDPOINTS}
 
 
 # --- database ----------------------------------------------------------------------------
 
 
 class ConnectionSampler(threading.Thread):
-    """Samples the app database's connection count every `interval` seconds."""
+    """Samples the app database's connection count every `interval` seconds.
+
+    The product's alone: the anchor's and the harness's scripts name theirs
+    (PGAPPNAME `taskflow-bench-*`), and the sampler's own is left out.
+    """
 
     def __init__(self, database_url, interval=0.5):
         super().__init__(daemon=True)
@@ -155,8 +100,9 @@ class ConnectionSampler(threading.Thread):
             while not self.stop_event.wait(self.interval):
                 row = conn.execute(
                     "SELECT count(*) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (self.dbname,),
+                    " WHERE datname = %s AND pid <> pg_backend_pid()"
+                    " AND application_name NOT LIKE %s",
+                    (self.dbname, f"{workloads.APP_NAME_PREFIX}%"),
                 ).fetchone()
                 self.samples.append(row[0])
 
@@ -232,70 +178,6 @@ def page_login(port, email) -> str:
     return cookie_header(jar)
 
 
-# --- wrk ---------------------------------------------------------------------------------
-
-
-def wrk_command(port, path, duration, connections):
-    threads = max(1, min(2, connections))
-    return [
-        WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-        "--latency", "-s", str(BENCH / "wrk.lua"), f"http://127.0.0.1:{port}{path}",
-    ]  # fmt: skip
-
-
-def wrk_env(method="GET", body="", auth="", cookie=""):
-    return {
-        **os.environ,
-        "BENCH_METHOD": method,
-        "BENCH_BODY": body,
-        "BENCH_AUTH": auth,
-        "BENCH_COOKIE": cookie,
-    }
-
-
-def parse_wrk(output: str) -> dict:
-    for line in output.splitlines():
-        if line.startswith("BENCH_JSON "):
-            data = json.loads(line.removeprefix("BENCH_JSON "))
-            seconds = data["duration_us"] / 1e6
-            data["rps"] = data["requests"] / seconds if seconds else 0.0
-            for key in ("p50", "p90", "p95", "p99"):
-                data[f"{key}_ms"] = data.pop(f"{key}_us") / 1000
-            return data
-    raise RuntimeError(f"no BENCH_JSON line in wrk output:\n{output[-2000:]}")
-
-
-def run_wrk(port, path, duration, connections, env) -> dict:
-    command = wrk_command(port, path, duration, connections)
-    done = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=duration + 60, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr[-1000:]}")
-    return parse_wrk(done.stdout)
-
-
-def summarise(runs: list[dict]) -> dict:
-    def median(key):
-        return round(statistics.median(run[key] for run in runs), 3)
-
-    return {
-        "runs": len(runs),
-        "rps": median("rps"),
-        "p50_ms": median("p50_ms"),
-        "p95_ms": median("p95_ms"),
-        "p99_ms": median("p99_ms"),
-        "non2xx": median("non2xx"),
-        "socket_errors": median_errors(runs),
-        "raw": runs,
-    }
-
-
-def median_errors(runs):
-    keys = ("connect_errors", "read_errors", "write_errors", "timeouts")
-    return statistics.median(sum(run[key] for key in keys) for run in runs)
-
-
 # --- environment -------------------------------------------------------------------------
 
 
@@ -311,7 +193,7 @@ def product_env(args) -> dict:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DATABASE_URL": args.database_url,
-            "REDIS_URL": "redis://127.0.0.1:6379/3",
+            "REDIS_URL": workloads.REDIS_URL,  # the bench's own database (index 3)
             # Loopback has no TLS; with the redirect on every request would be a 301.
             "DJANGO_SECURE_SSL_REDIRECT": "false",
             "DJANGO_LOG_FORMAT": "json",
@@ -336,6 +218,15 @@ def floor_env(args) -> dict:
     return env
 
 
+def anchor_env(product: dict) -> dict:
+    """The product's environment (its secret and token lifetime: its tokens work there)."""
+    return {
+        **product,
+        "DJANGO_SETTINGS_MODULE": "bench.drf_settings",
+        "PGAPPNAME": f"{workloads.APP_NAME_PREFIX}anchor",
+    }
+
+
 def command_output(command, **kwargs) -> str:
     try:
         done = subprocess.run(
@@ -358,9 +249,7 @@ def machine(args) -> dict:
     with psycopg.connect(args.database_url) as conn:
         postgres = conn.execute("SHOW server_version").fetchone()[0]
     try:
-        redis_version = redis.Redis.from_url("redis://127.0.0.1:6379/3").info("server")[
-            "redis_version"
-        ]
+        redis_version = redis.Redis.from_url(workloads.REDIS_URL).info("server")["redis_version"]
     except redis.RedisError as error:
         redis_version = f"unavailable ({error})"
     return {
@@ -481,11 +370,144 @@ def preflight(port, path, method, env) -> int:
     return status
 
 
-def log(message):
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+def workload_threads(workload, args) -> int:
+    if workload.thread_per_connection:
+        return args.connections
+    return wrk_threads(args.connections)
 
 
-def main(argv=None) -> int:
+def workload_request(workload, user, args, tokens_file=None) -> tuple[str, dict]:
+    """(path shown in the report, wrk environment) of one workload for one user."""
+    threads = workload_threads(workload, args)
+    if workload.key == "read_after_write":
+        body = json.dumps({"title": CREATE_TITLE})
+        auth = f"Bearer {user['jwt']}" if user["jwt"] else ""
+        env = workloads.wrk_env(
+            workload, threads=threads, auth=auth, body=body, tokens_file=tokens_file
+        )
+        return f"POST + GET {workloads.LIST_PATH}", env
+    if workload.key == "page_through":
+        pages = workloads.pages_for(user["list_count"])
+        env = workloads.wrk_env(
+            workload, threads=threads, auth=f"Bearer {user['jwt']}", pages=pages
+        )
+        return f"GET {workloads.LIST_PATH}?page=1..{pages}", env
+    env = workloads.wrk_env(workload, threads=threads, tokens_file=tokens_file)
+    return f"GET {workloads.LIST_PATH} (a random user's token)", env
+
+
+def workload_preflight(port, workload, env) -> int:
+    """The first non-2xx status among a workload's kinds of request, else the last one."""
+    path, auth = workloads.LIST_PATH, env["BENCH_AUTH"]
+    if not auth and "BENCH_TOKENS_FILE" in env:
+        auth = f"Bearer {json.loads(Path(env['BENCH_TOKENS_FILE']).read_text())[0]}"
+    if workload.key == "read_after_write":
+        steps = [("POST", path, auth, env["BENCH_BODY"]), ("GET", path, auth, None)]
+    elif workload.key == "page_through":
+        last = f"{path}?page={env['BENCH_PAGES']}"
+        steps = [("GET", f"{path}?page=1", auth, None), ("GET", last, auth, None)]
+    else:
+        tokens = json.loads(Path(env["BENCH_TOKENS_FILE"]).read_text())
+        steps = [("GET", path, f"Bearer {token}", None) for token in (tokens[0], tokens[-1])]
+    status = 0
+    for method, step_path, auth, body in steps:
+        headers = {"Accept": "application/json, text/html", "Authorization": auth}
+        if body:
+            headers["Content-Type"] = "application/json"
+        status, _, _ = request(port, method, step_path, headers=headers, body=body)
+        if not 200 <= status < 300:
+            return status
+    return status
+
+
+def anchor_warm_up(port, jwt, workers) -> None:
+    headers = {"Authorization": f"Bearer {jwt}", "Accept": "application/json"}
+    for n in range(8 * workers):
+        status, _, body = request(
+            port, "GET", f"{workloads.LIST_PATH}?page={n % 3 + 1}", headers=headers
+        )
+        if status != 200:
+            raise RuntimeError(f"anchor: HTTP {status} {body[:200]!r}")
+
+
+def list_counts(port, token) -> tuple[float, float]:
+    """The product's (list GETs, list GETs without a query) so far, from /metrics."""
+    status, _, body = request(port, "GET", "/metrics", headers={"Authorization": f"Bearer {token}"})
+    if status != 200:
+        raise RuntimeError(f"/metrics: HTTP {status}")
+    return workloads.list_counts(body.decode())
+
+
+def measure(entry, args, ports, floor_runs, *, path, env, script=BENCH / "wrk.lua",
+            threads=None, anchor=False, cold=False, metrics_token=None) -> dict:  # fmt: skip
+    """`--repeats` rounds of floor, product and (`anchor`) default DRF on `path`; the
+    medians go into `entry`, the floor's runs into `floor_runs`.
+
+    `cold`: the product's cache (Redis database 3) is flushed before each of its runs.
+    `metrics_token`: the share of the product's list GETs answered from its cache is read
+    from /metrics around each of its runs.
+    """
+    runs, drf_runs, shares = [], [], []
+    name = report.name_of(entry)
+    for repeat in range(args.repeats):
+        floor_runs.append(
+            run_wrk(ports["floor"], "/floor/", args.duration, args.connections, wrk_env())
+        )
+        if cold:
+            workloads.cache_flush()
+        before = list_counts(ports["app"], metrics_token) if metrics_token else None
+        runs.append(
+            run_wrk(ports["app"], path, args.duration, args.connections, env, script, threads)
+        )
+        if metrics_token:
+            shares.append(workloads.cached_share(before, list_counts(ports["app"], metrics_token)))
+        if anchor:
+            drf_runs.append(
+                run_wrk(
+                    ports["anchor"], path, args.duration, args.connections, env, script, threads
+                )
+            )
+        drf = f", DRF {drf_runs[-1]['rps']:.1f}" if anchor else ""
+        cached = f", {shares[-1]:.0%} from cache" if shares and shares[-1] is not None else ""
+        log(
+            f"{name} #{repeat + 1}: {runs[-1]['rps']:.1f} req/s{drf}, p95"
+            f" {runs[-1]['p95_ms']:.1f} ms{cached} (floor {floor_runs[-1]['rps']:.0f})"
+        )
+    entry.update(summarise(runs))
+    if drf_runs:
+        entry["drf"] = summarise(drf_runs)
+        drf_rps = entry["drf"]["rps"]
+        entry["drf_ratio"] = round(entry["rps"] / drf_rps, 3) if drf_rps else None
+    if metrics_token:
+        known = [share for share in shares if share is not None]
+        entry["cached_share"] = statistics.median(known) if known else None
+    return entry
+
+
+def before_run(args) -> dict | None:
+    """The committed run issue 13 compares with: `--before`, else the one on this database."""
+    paths = [args.before] if args.before else [ROOT / path for path in BEFORE_RUNS]
+    database = urllib.parse.urlparse(args.database_url).path
+    for path in paths:
+        if path.exists():
+            earlier = json.loads(path.read_text())
+            url = earlier.get("machine", {}).get("database_url", "")
+            if args.before or urllib.parse.urlparse(url).path == database:
+                path = path.resolve()
+                shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+                return {"path": str(shown), "run": earlier}
+    return None
+
+
+def planned_wrk_runs(args, user_count, endpoints, selected_workloads, login) -> int:
+    """How many wrk runs of `--duration` the run makes (to say how long it will take)."""
+    rounds = sum(3 if e[0] in workloads.ANCHOR_ENDPOINTS else 2 for e in endpoints) * user_count
+    for workload in selected_workloads:
+        rounds += 3 * (user_count if workload.users == "heavy" else 1)
+    return rounds * args.repeats + (2 if login else 0)
+
+
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DB)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -497,20 +519,86 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 3 s, 1 repeat")
     parser.add_argument("--compare", type=Path, help="an earlier results JSON (10k database)")
     parser.add_argument(
+        "--before",
+        type=Path,
+        help="the results JSON issue 13's '10 %% slower' check compares with (default: the "
+        "committed run on the same database, if any)",
+    )
+    parser.add_argument(
         "--only",
-        help="a lever check: these endpoint keys only (comma-separated), the first heavy user "
-        "only; `login` adds the login runs (with api_list, the storm's baseline); writes "
+        help="a lever check: these keys only (comma-separated): endpoint keys (api_list, ...), "
+        "workloads (read_after_write or raw, page_through, many_users), login (adds the "
+        "login runs and api_list, the storm's baseline); the first heavy user only; writes "
         "bench/results/<stamp>-partial.json, not RESULTS.md",
     )
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.repeats = min(args.duration, 3), 1
+    args.only_keys = workloads.only_keys(args.only)
+    unknown = args.only_keys - ENDPOINT_KEYS - workloads.WORKLOAD_KEYS - {"login"}
+    if unknown:
+        parser.error(f"--only: unknown keys {sorted(unknown)}")
+    if "login" in args.only_keys:
+        args.only_keys.add("api_list")  # the storm's baseline
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    only = args.only_keys
+    selected = [e for e in ENDPOINTS if not only or e[0] in only]
+    selected_workloads = [w for w in workloads.WORKLOADS if not only or w.key in only]
+    run_login = not only or "login" in only
+    needs_anchor = bool(selected_workloads) or any(
+        e[0] in workloads.ANCHOR_ENDPOINTS for e in selected
+    )
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     LOGS.mkdir(parents=True, exist_ok=True)
     env = product_env(args)
-    result = {"args": {k: str(v) for k, v in vars(args).items()}, "machine": machine(args)}
+    result = {
+        "args": {k: str(v) for k, v in vars(args).items() if k != "only_keys"},
+        "machine": machine(args),
+        "skipped": [],
+    }
     log(f"machine: {result['machine']['cpu_model']}, nproc {result['machine']['nproc']}")
+
+    users_found = heavy_users(args.database_url)
+    if not users_found:
+        log("no heavy-* users: seed with manage.py seed_demo --heavy ...")
+        return 1
+    many_emails, many_tasks = [], None
+    if workloads.needs_many_users(selected_workloads):
+        many_emails, many_tasks = workloads.many_users(args.database_url)
+        if many_emails:
+            result["many_users"] = {
+                "users": len(many_emails), "tasks_per_user": many_tasks,
+                "minimum": workloads.MANY_USERS_MIN,
+                "ok": len(many_emails) >= workloads.MANY_USERS_MIN,
+            }  # fmt: skip
+        else:
+            why = (
+                f"no users seeded with --seed {workloads.MANY_USERS_SEED}: manage.py seed_demo "
+                f"--users {workloads.MANY_USERS_MIN} --tasks-per-user 200 "
+                f"--seed {workloads.MANY_USERS_SEED}"
+            )
+            if only:
+                log(f"many users: {why}")
+                return 1
+            for workload in selected_workloads:
+                if workloads.needs_many_users([workload]):
+                    log(f"skipping {workload.label}: {why}")
+                    result["skipped"].append({"workload": workload.label, "why": why})
+            selected_workloads = [
+                w for w in selected_workloads if not workloads.needs_many_users([w])
+            ]
+
+    user_count = 1 if only else len(users_found)
+    wrk_runs = planned_wrk_runs(args, user_count, selected, selected_workloads, run_login)
+    log(
+        f"{wrk_runs} wrk runs of {args.duration} s: about "
+        f"{wrk_runs * (args.duration + 0.6) / 60 + 1.5:.0f} minutes in all"
+    )
 
     log("collectstatic into bench/.staticfiles")
     subprocess.run(
@@ -518,14 +606,11 @@ def main(argv=None) -> int:
         cwd=ROOT, env=env, check=True, timeout=300,
     )  # fmt: skip
 
-    users_found = heavy_users(args.database_url)
-    if not users_found:
-        log("no heavy-* users: seed with manage.py seed_demo --heavy ...")
-        return 1
     servers: list[Server] = []
     sampler = ConnectionSampler(args.database_url)
+    tokens_file = LOGS / f"{stamp}-tokens.json"
     try:
-        app_port, floor_port = free_ports(2)
+        app_port, floor_port, anchor_port = free_ports(3)
         app = Server("app", app_port, "config.wsgi:application", env, LOGS / f"{stamp}-app.log")
         servers.append(app)
         floor = Server(
@@ -533,16 +618,24 @@ def main(argv=None) -> int:
             LOGS / f"{stamp}-floor.log",
         )  # fmt: skip
         servers.append(floor)
-        app.wait_healthy()
-        floor.wait_healthy()
-        log(f"app on :{app.port}, floor on :{floor.port}")
+        ports = {"app": app.port, "floor": floor.port}
+        if needs_anchor:
+            anchor = Server(
+                "anchor", anchor_port, "config.wsgi:application", anchor_env(env),
+                LOGS / f"{stamp}-anchor.log",
+            )  # fmt: skip
+            servers.append(anchor)
+            ports["anchor"] = anchor.port
+        for server in servers:
+            server.wait_healthy()
+        log(", ".join(f"{server.name} on :{server.port}" for server in servers))
         sampler.start()
 
         users = []
         for tasks, email in users_found:
             jwt = api_login(app.port, email)
             cookie = page_login(app.port, email)
-            status, _, body = request(
+            _, _, body = request(
                 app.port, "GET", "/api/v1/tasks/",
                 headers={"Authorization": f"Bearer {jwt}", "Accept": "application/json"},
             )  # fmt: skip
@@ -559,109 +652,51 @@ def main(argv=None) -> int:
                 f"logged in {email} ({tasks} tasks, list count {page.get('count')},"
                 f" {users[-1]['list_queries']} queries per list request)"
             )
+        if needs_anchor:
+            # As the product's workers were by list_queries: each worker's first requests
+            # open its database connection and import what the view needs.
+            anchor_warm_up(anchor.port, users[0]["jwt"], args.workers)
+        if many_emails:
+            minted = workloads.mint_tokens(PYTHON, ROOT, env, many_emails, tokens_file)
+            log(f"minted {minted} access tokens for the many users (no password hashes)")
 
-        floor_env_wrk = wrk_env()
         floor_runs: list[dict] = []
-        endpoints: dict = {}
-        only = set((args.only or "").split(","))
-        only |= {"api_list"} if "login" in only else set()  # the storm's baseline
-        selected = [e for e in ENDPOINTS if not args.only or e[0] in only]
-        for user in users[:1] if args.only else users:
-            for endpoint in selected:
-                key, label = endpoint[0], endpoint[1]
-                path, method, wrk_environment = endpoint_request(endpoint, user)
-                status = preflight(app.port, path, method, wrk_environment)
-                runs = []
-                for repeat in range(args.repeats):
-                    floor_runs.append(
-                        run_wrk(
-                            floor.port, "/floor/", args.duration, args.connections, floor_env_wrk
-                        )
-                    )
-                    runs.append(
-                        run_wrk(app.port, path, args.duration, args.connections, wrk_environment)
-                    )
-                    log(
-                        f"{label} [{user['tasks']}] #{repeat + 1}: {runs[-1]['rps']:.1f} req/s,"
-                        f" p95 {runs[-1]['p95_ms']:.1f} ms (floor {floor_runs[-1]['rps']:.0f})"
-                    )
-                endpoints[f"{key}@{user['tasks']}"] = {
-                    "key": key, "label": label, "user_tasks": user["tasks"], "method": method,
-                    "path": path, "preflight_status": status, **summarise(runs),
-                }  # fmt: skip
+        run_users = users[:1] if only else users
+        endpoints = run_endpoints(args, ports, floor_runs, run_users, selected)
+        workload_entries = run_workloads(
+            args, ports, floor_runs, users, selected_workloads, (many_emails, many_tasks),
+            tokens_file, env["METRICS_TOKEN"],
+        )  # fmt: skip
 
         floor_summary = summarise(floor_runs)
-        for entry in endpoints.values():
+        for entry in [*endpoints.values(), *workload_entries.values()]:
             entry["floor_ratio"] = round(entry["rps"] / floor_summary["rps"], 4)
-        if args.only and "login" not in only:
-            result |= {"floor": floor_summary, "endpoints": endpoints}
+            if "drf" in entry:
+                entry["drf_floor_ratio"] = round(entry["drf"]["rps"] / floor_summary["rps"], 4)
+        result |= {"floor": floor_summary, "endpoints": endpoints, "workloads": workload_entries}
+        if only and not run_login:
             out = RESULTS / f"{stamp}-partial.json"
             out.write_text(json.dumps(result, indent=2, default=str))
-            for entry in endpoints.values():
-                log(f"{entry['label']}: {entry['floor_ratio']:.3f} of the floor")
+            for entry in [*endpoints.values(), *workload_entries.values()]:
+                drf = f", {entry['drf_ratio']:.2f}x default DRF" if "drf" in entry else ""
+                log(f"{report.name_of(entry)}: {entry['floor_ratio']:.3f} of the floor{drf}")
+            log(f"wrote {out.relative_to(ROOT)}")
             return 0
 
-        # Login alone: correct password (successes refund the per-account failure limit).
-        # As many logins in flight as the machine has cores, like the hasher's ceiling
-        # (one process per core): enough to keep hashing at its full rate; more would
-        # only wait in line for the low-priority hashing threads (accounts.hashers).
-        login_body = json.dumps({"email": users[0]["email"], "password": PASSWORD})
-        login_connections = os.cpu_count() or 2
-        log(f"login alone ({login_connections} connections)")
-        login = run_wrk(
-            app.port, "/api/v1/auth/token/", args.duration, login_connections,
-            wrk_env("POST", login_body),
-        )  # fmt: skip
-        log(f"login: {login['rps']:.2f}/s, non-2xx {login['non2xx']}")
-        log("hasher ceiling (2 processes)")
-        ceiling = hash_ceiling(args, env)
-        log(f"ceiling: {ceiling}")
-
-        # The task list (first user) during a login storm, against its own baseline.
-        log("task list during a login storm")
-        list_path, _, list_env = endpoint_request(ENDPOINTS[0], users[0])
-        storm = subprocess.Popen(
-            wrk_command(
-                app.port, "/api/v1/auth/token/", args.duration + 2, login_connections
-            ),
-            env=wrk_env("POST", login_body), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        try:
-            time.sleep(1)
-            during = run_wrk(app.port, list_path, args.duration, args.connections, list_env)
-            storm_out, _ = storm.communicate(timeout=args.duration + 60)
-        finally:
-            if storm.poll() is None:
-                storm.kill()
-                storm.wait(timeout=10)
-        storm_login = parse_wrk(storm_out)
-        baseline = endpoints[f"api_list@{users[0]['tasks']}"]
-        result["login"] = {
-            "alone": login,
-            "connections": login_connections,
-            "hash_ceiling": ceiling,
-            "ratio_to_ceiling": (
-                round(login["rps"] / ceiling["hashes_per_second"], 3)
-                if "hashes_per_second" in ceiling
-                else None
-            ),
-            "storm": {
-                "login": storm_login,
-                "list_during": during,
-                "list_baseline_p95_ms": baseline["p95_ms"],
-                "p95_ratio": round(during["p95_ms"] / baseline["p95_ms"], 3),
-            },
-        }
+        result["login"] = login_runs(args, app, env, users, endpoints)
         result["list_queries"] = {str(u["tasks"]): u["list_queries"] for u in users}
         result["queries_per_request"] = queries_per_request(app.port, env["METRICS_TOKEN"])
     finally:
         sampler.stop()
         for server in reversed(servers):
             server.stop()
+        tokens_file.unlink(missing_ok=True)
         try:
-            deleted = delete_created_tasks(args.database_url, [e for _, e in users_found])
-            log(f"deleted {deleted} tasks created by the benchmark")
+            emails = [email for _, email in users_found] + many_emails
+            deleted = delete_created_tasks(args.database_url, emails)
+            # Cached counts and pages of those users still hold the deleted tasks.
+            workloads.cache_flush()
+            log(f"deleted {deleted} tasks created by the benchmark, flushed the cache")
         except Exception as error:
             log(f"cleanup failed: {error}")
 
@@ -672,204 +707,145 @@ def main(argv=None) -> int:
         "median": statistics.median(samples),
         "limit": args.workers * args.threads + 2,
     }
-    result["floor"] = floor_summary
-    result["endpoints"] = endpoints
-    if args.only:  # with `login`: a lever check of the login figures
+    if only:  # with `login`: a lever check of the login figures
         (RESULTS / f"{stamp}-partial.json").write_text(json.dumps(result, indent=2, default=str))
         ratio, storm = result["login"]["ratio_to_ceiling"], result["login"]["storm"]
         log(f"logins ÷ ceiling {ratio}, list p95 x{storm['p95_ratio']} during a login storm")
         return 0
     if args.compare:
-        result["compare"] = compare(endpoints, json.loads(args.compare.read_text()))
-    result["checks"] = checks(result, args)
+        result["compare"] = report.compare(endpoints, json.loads(args.compare.read_text()))
+    before = before_run(args)
+    if before:
+        result["before"] = {
+            "path": before["path"],
+            "floor_ratio": report.before_ratios(endpoints, before["run"]),
+        }
+    result["checks"] = report.checks(result)
 
     out = RESULTS / f"{stamp}.json"
     out.write_text(json.dumps(result, indent=2, default=str))
-    (BENCH / "RESULTS.md").write_text(markdown(result, out, args))
+    (BENCH / "RESULTS.md").write_text(report.markdown(result, out, args, ROOT))
     log(f"wrote {out.relative_to(ROOT)} and bench/RESULTS.md")
     return 0
 
 
-# --- reporting ---------------------------------------------------------------------------
-
-
-def compare(endpoints, earlier) -> dict:
-    """p95 here ÷ p95 in an earlier run (the 10k database), same endpoint and user size."""
-    ratios = {}
-    earlier_endpoints = earlier.get("endpoints", {})
-    for name, entry in endpoints.items():
-        # A 10k table holds no 100,000-task user: that one is held to the 1,000-task user's.
-        other = earlier_endpoints.get(name) or earlier_endpoints.get(f"{entry['key']}@1000")
-        if other and other["p95_ms"]:
-            ratios[name] = round(entry["p95_ms"] / other["p95_ms"], 3)
-    return {"database": earlier.get("machine", {}).get("database_url"), "p95_ratio": ratios}
-
-
-def checks(result, args) -> list[dict]:
-    rows = []
-
-    def add(name, value, target, ok):
-        rows.append({"check": name, "value": value, "target": target, "ok": ok})
-
-    endpoints = result["endpoints"]
-    for entry in endpoints.values():
-        target = FLOOR_TARGETS.get(entry["key"])
-        name = f"{entry['label']} [{entry['user_tasks']}]"
-        if target is not None:
-            add(
-                f"{name} ÷ floor",
-                entry["floor_ratio"],
-                f"≥ {target}",
-                entry["floor_ratio"] >= target,
+def run_endpoints(args, ports, floor_runs, users, selected) -> dict:
+    """Issue 6's endpoints, each user's in turn: {key@user tasks: entry}."""
+    endpoints = {}
+    for user in users:
+        for endpoint in selected:
+            key, label = endpoint[0], endpoint[1]
+            path, method, wrk_environment = endpoint_request(endpoint, user)
+            served = key in workloads.ANCHOR_ENDPOINTS
+            entry = {
+                "key": key, "label": label, "user_tasks": user["tasks"], "method": method,
+                "path": path,
+                "preflight_status": preflight(ports["app"], path, method, wrk_environment),
+            }  # fmt: skip
+            if served:
+                entry["drf_preflight_status"] = preflight(
+                    ports["anchor"], path, method, wrk_environment
+                )
+            endpoints[f"{key}@{user['tasks']}"] = measure(
+                entry, args, ports, floor_runs, path=path, env=wrk_environment, anchor=served
             )
-        tail = entry["p99_ms"] / entry["p50_ms"] if entry["p50_ms"] else None
-        add(
-            f"{name} p99 ÷ p50, non-2xx",
-            f"{tail:.2f}, {entry['non2xx']:.0f}" if tail else "n/a",
-            "≤ 3, 0",
-            bool(tail and tail <= 3 and entry["non2xx"] == 0 and entry["preflight_status"] < 300),
-        )
-    for size in sorted({e["user_tasks"] for e in endpoints.values()}):
-        search, listing = endpoints.get(f"api_search@{size}"), endpoints.get(f"api_list@{size}")
-        if search and listing:
-            ratio = round(search["p95_ms"] / listing["p95_ms"], 2)
-            add(f"search p95 ÷ list p95 [{size}]", ratio, "≤ 2", ratio <= 2)
-    for name, ratio in result.get("compare", {}).get("p95_ratio", {}).items():
-        add(f"p95 this ÷ p95 compared run: {name}", ratio, "≤ 1.5", ratio <= 1.5)
-    for size, queries in result["list_queries"].items():
-        ok = queries["rendered"] is not None and queries["rendered"] <= 2
-        add(f"queries per API list request, not cached [{size}]", queries["rendered"], "≤ 2", ok)
-    login = result["login"]
-    if login["ratio_to_ceiling"] is not None:
-        add(
-            "logins/s ÷ hashing ceiling",
-            login["ratio_to_ceiling"],
-            "≥ 0.8",
-            login["ratio_to_ceiling"] >= 0.8,
-        )
-    storm = login["storm"]["p95_ratio"]
-    add("task list p95 during a login storm ÷ its baseline", storm, "≤ 2", storm <= 2)
-    connections = result["db_connections"]
-    add(
-        "DB connections (max sampled)", connections["max"], f"≤ {connections['limit']}",
-        connections["max"] <= connections["limit"],
+    return endpoints
+
+
+def run_workloads(args, ports, floor_runs, users, selected, many, tokens_file,
+                  metrics_token) -> dict:  # fmt: skip
+    """Issue 13's workloads (bench/workloads.py): {entry name: entry}.
+
+    `many`: (emails, tasks per user) of the many users, their tokens in `tokens_file`.
+    """
+    entries = {}
+    many_emails, many_tasks = many
+    for workload in selected:
+        if workload.users in ("many", "per_connection"):
+            run_users = [{"tasks": many_tasks, "jwt": None}]
+        elif workload.users == "largest":
+            run_users = users[-1:]
+        else:
+            run_users = users[:1] if args.only_keys else users
+        entry_users = {
+            "many": len(many_emails),
+            "per_connection": min(len(many_emails), args.connections),
+        }.get(workload.users, 1)
+        threads = workload_threads(workload, args)
+        for user in run_users:
+            shown, wrk_environment = workload_request(workload, user, args, tokens_file)
+            entry = {
+                "key": workload.key, "label": workload.label, "user_tasks": user["tasks"],
+                "users": entry_users, "method": workload.method, "path": shown,
+                "drf_target": workload.drf_target,
+                "pages": int(wrk_environment["BENCH_PAGES"]) or None,
+                "preflight_status": workload_preflight(ports["app"], workload, wrk_environment),
+                "drf_preflight_status": workload_preflight(
+                    ports["anchor"], workload, wrk_environment
+                ),
+            }  # fmt: skip
+            if entry["pages"]:  # where each wrk thread starts (workloads.lua)
+                entry["first_pages"] = workloads.first_pages(entry["pages"], threads)
+            entries[workloads.entry_name(workload, user["tasks"], entry_users)] = measure(
+                entry, args, ports, floor_runs, path=workloads.LIST_PATH, env=wrk_environment,
+                script=workloads.SCRIPT, threads=threads, anchor=True, cold=workload.cold,
+                metrics_token=metrics_token,
+            )  # fmt: skip
+    return entries
+
+
+def login_runs(args, app, env, users, endpoints) -> dict:
+    """Login alone, the hasher's ceiling, and the task list during a login storm."""
+    # Login alone: correct password (successes refund the per-account failure limit).
+    # As many logins in flight as the machine has cores, like the hasher's ceiling
+    # (one process per core): enough to keep hashing at its full rate; more would
+    # only wait in line for the low-priority hashing threads (accounts.hashers).
+    login_body = json.dumps({"email": users[0]["email"], "password": PASSWORD})
+    login_connections = os.cpu_count() or 2
+    log(f"login alone ({login_connections} connections)")
+    login = run_wrk(
+        app.port, "/api/v1/auth/token/", args.duration, login_connections,
+        wrk_env("POST", login_body),
     )  # fmt: skip
-    return rows
+    log(f"login: {login['rps']:.2f}/s, non-2xx {login['non2xx']}")
+    log("hasher ceiling (2 processes)")
+    ceiling = hash_ceiling(args, env)
+    log(f"ceiling: {ceiling}")
 
-
-def markdown(result, out, args) -> str:
-    m = result["machine"]
-    floor = result["floor"]
-    lines = []
-    if args.quick:
-        lines += [
-            "# Benchmark results — QUICK SMOKE RUN (not the final measurement)",
-            "",
-            f"`--quick`: {args.duration} s per wrk run, {args.repeats} repeat(s). It proves the "
-            "harness works; the figures are noisy. Run `python bench/run.py` (10 s x 5) for "
-            "the measurement.",
-        ]
-    else:
-        lines += ["# Benchmark results", ""]
-    lines += [
-        "",
-        f"Raw data: `{out.relative_to(ROOT)}`. Medians over {args.repeats} run(s) of "
-        f"{args.duration} s, {args.connections} connections, wrk interleaved with the floor.",
-        "",
-        "## Machine",
-        "",
-        f"- date: {m['date']}",
-        f"- CPU: {m['cpu_model']}; `nproc`: {m['nproc']}; kernel {m['kernel']}",
-        f"- PostgreSQL {m['postgresql']}; Redis {m['redis']}; Python {m['python']}; "
-        f"{m['gunicorn']}",
-        f"- gunicorn workers x threads: {m['workers']} x {m['threads']} (app and floor alike)",
-        f"- database: `{m['database_url']}`",
-        "- wrk runs on the same machine and shares its CPUs with gunicorn.",
-        "",
-        "```",
-        m["free_h"],
-        "```",
-        "",
-        "## Endpoints",
-        "",
-        f"Floor (bare JSON view, same gunicorn): **{floor['rps']:.0f} req/s**, p50 "
-        f"{floor['p50_ms']:.2f} ms, p95 {floor['p95_ms']:.2f} ms, p99 {floor['p99_ms']:.2f} ms "
-        f"({floor['runs']} runs).",
-        "",
-        "| endpoint | user tasks | req/s | ÷ floor | target | p50 ms | p95 ms | p99 ms | "
-        "non-2xx | first status |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for entry in result["endpoints"].values():
-        target = FLOOR_TARGETS.get(entry["key"])
-        lines.append(
-            f"| {entry['label']} `{entry['method']} {entry['path']}` | {entry['user_tasks']} "
-            f"| {entry['rps']:.1f} | {entry['floor_ratio']:.3f} | "
-            f"{'≥ ' + str(target) if target else '—'} | {entry['p50_ms']:.1f} "
-            f"| {entry['p95_ms']:.1f} | {entry['p99_ms']:.1f} | {entry['non2xx']:.0f} "
-            f"| {entry['preflight_status']} |"
-        )
-    login = result["login"]
-    ceiling = login["hash_ceiling"]
-    storm = login["storm"]
-    lines += [
-        "",
-        "## Login",
-        "",
-        f"- logins/s (`POST /api/v1/auth/token/`, {login['connections']} connections): "
-        f"**{login['alone']['rps']:.2f}**, p95 {login['alone']['p95_ms']:.0f} ms, "
-        f"non-2xx {login['alone']['non2xx']:.0f}",
-        f"- hasher ceiling ({ceiling.get('hasher')}, check_password in "
-        f"{ceiling.get('processes')} processes): **{ceiling.get('hashes_per_second')}/s**",
-        f"- logins/s ÷ ceiling: **{login['ratio_to_ceiling']}** (target ≥ 0.8)",
-        f"- task list during a login storm: p95 {storm['list_during']['p95_ms']:.1f} ms vs "
-        f"{storm['list_baseline_p95_ms']:.1f} ms baseline (**x {storm['p95_ratio']}**), "
-        f"{storm['list_during']['rps']:.1f} req/s; storm logins/s "
-        f"{storm['login']['rps']:.2f}",
-        "",
-        "## Database",
-        "",
-        f"- connections to the app database (sampled every 0.5 s): max "
-        f"**{result['db_connections']['max']}**, median {result['db_connections']['median']} "
-        f"(limit workers x threads + 2 = {result['db_connections']['limit']})",
-        "- queries per API task list request (`/metrics` before and after 20 GETs of pages "
-        "2-21: `rendered` is each URL's first request, read from the database; `cached` "
-        f"the same URLs again, from the user's cache), by user size: {result['list_queries']}",
-        "- mean queries per request by route over the whole run (`taskflow_db_queries_per_"
-        "request`; GET and POST share a route, so `/api/v1/tasks/` mixes list, search and "
-        "create):",
-        "",
-    ]
-    queries = result["queries_per_request"]
-    if isinstance(queries, dict) and "error" not in queries:
-        lines += ["| route | requests | mean queries |", "|---|---:|---:|"]
-        lines += [f"| `{r}` | {d['requests']} | {d['mean_queries']} |" for r, d in queries.items()]
-    else:
-        lines.append(f"  unavailable: {queries}")
-    lines += [
-        "",
-        "## Targets (issue 6)",
-        "",
-        "| check | value | target | met |",
-        "|---|---:|---:|:---:|",
-    ]
-    lines += [
-        f"| {row['check']} | {row['value']} | {row['target']} | {'yes' if row['ok'] else 'NO'} |"
-        for row in result["checks"]
-    ]
-    if "compare" in result:
-        lines += [
-            "",
-            f"p95 ratios compare with `{args.compare}` ({result['compare']['database']}); "
-            "only endpoint/user pairs present in both runs are compared.",
-        ]
-    else:
-        lines += [
-            "",
-            "p95 on 1M ÷ p95 on 10k needs a 10k run: `python bench/run.py --database-url "
-            ".../taskflow_bench_10k`, then this run with `--compare bench/results/<10k>.json`.",
-        ]
-    return "\n".join(lines) + "\n"
+    # The task list (first user) during a login storm, against its own baseline.
+    log("task list during a login storm")
+    list_path, _, list_env = endpoint_request(ENDPOINTS[0], users[0])
+    storm = subprocess.Popen(
+        wrk_command(app.port, "/api/v1/auth/token/", args.duration + 2, login_connections),
+        env=wrk_env("POST", login_body), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(1)
+        during = run_wrk(app.port, list_path, args.duration, args.connections, list_env)
+        storm_out, _ = storm.communicate(timeout=args.duration + 60)
+    finally:
+        if storm.poll() is None:
+            storm.kill()
+            storm.wait(timeout=10)
+    storm_login = parse_wrk(storm_out)
+    baseline = endpoints[f"api_list@{users[0]['tasks']}"]
+    return {
+        "alone": login,
+        "connections": login_connections,
+        "hash_ceiling": ceiling,
+        "ratio_to_ceiling": (
+            round(login["rps"] / ceiling["hashes_per_second"], 3)
+            if "hashes_per_second" in ceiling
+            else None
+        ),
+        "storm": {
+            "login": storm_login,
+            "list_during": during,
+            "list_baseline_p95_ms": baseline["p95_ms"],
+            "p95_ratio": round(during["p95_ms"] / baseline["p95_ms"], 3),
+        },
+    }
 
 
 if __name__ == "__main__":
