@@ -1,4 +1,4 @@
-"""How pages and the API find the signed-in user: through accounts.usercache, no query.
+"""How pages and the API find the signed-in user: through accounts.cache, no query.
 
 Both keep their library's checks (active user, session hash or token revocation claim);
 only where the user row comes from changes.
@@ -15,8 +15,8 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
+from accounts.cache import user_cached_get, user_cached_get_counting
 from accounts.models import User
-from accounts.usercache import user_cached_get, user_cached_get_counting
 from core.api.throttles import COUNTED_HITS, UserRateThrottle
 
 

@@ -208,14 +208,14 @@ def test_signed_in_clients_are_throttled_at_the_configured_rate(jwt_client, user
 
 
 def test_a_bearer_request_reads_its_user_and_counts_its_hit_together(jwt_client, user):
-    from accounts import usercache
+    from accounts import cache as accounts_cache
     from core import ratelimit
 
     with mock.patch.object(
         ratelimit, "read_and_count", side_effect=ratelimit.read_and_count
     ) as spy:
         assert jwt_client.get(ME).status_code == 200
-    assert [c.args[0] for c in spy.call_args_list] == [[usercache._key(user.pk)]]
+    assert [c.args[0] for c in spy.call_args_list] == [[accounts_cache._key(user.pk)]]
 
 
 # --- Redis ------------------------------------------------------------------------------

@@ -14,10 +14,10 @@ from django_otp import devices_for_user, verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.cache import user_cache_invalidate
 from accounts.models import BackupCode, BackupCodeDevice, User, backup_code_digest
 from accounts.services.audit import Event, audit_record
 from accounts.services.users import password_check
-from accounts.usercache import user_cache_invalidate
 from core import ratelimit
 
 INVALID_CODE = "That code is not valid. Check your authenticator app and try again."

@@ -158,7 +158,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# ModelBackend, except that each request's user comes from the cache (accounts.usercache).
+# ModelBackend, except that each request's user comes from the cache (accounts.cache).
 AUTHENTICATION_BACKENDS = ["accounts.authentication.CachedUserBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tasks:dashboard"
@@ -360,7 +360,7 @@ CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID"]
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # No BasicAuthentication: a Basic header would cost a full password hash per request.
-    # simplejwt's JWTAuthentication, with the user read through accounts.usercache.
+    # simplejwt's JWTAuthentication, with the user read through accounts.cache.
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.CachedUserJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -1,4 +1,4 @@
-"""The signed-in user, read from the cache instead of the database on every request.
+"""The accounts cache seam: the signed-in user, read from the cache, not the database.
 
 Each page and API request needs its user (the session or token names only an id). The
 cache holds the row and whether two-factor auth is on, for USER_CACHE_SECONDS; every
