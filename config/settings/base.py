@@ -185,12 +185,16 @@ OTP_TOTP_ISSUER = "TaskFlow"
 OTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code on a device
 BACKUP_CODE_COUNT = 10
 
-# --- Rate limits (django-ratelimit and DRF throttles share the cache) -------------
+# --- Rate limits (core.ratelimit; the DRF throttles count in the same cache) ---------
 # How many proxies in front of the app append to X-Forwarded-For (Render/Railway: 1).
 # 0 trusts nobody: the TCP peer is the client, and a forged header changes nothing.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# django-ratelimit's settings, read by core.ratelimit too: the counters' cache (its system
+# check refuses a per-process cache there), the client address for its decorator, and
+# what an unreachable counter means. Fail open: the sign-in and reset limits stop counting
+# rather than refusing everyone (false: they refuse); API throttles always let requests by.
+RATELIMIT_USE_CACHE = "default"
 RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip_from_request"
-# Redis unreachable: limits stop counting rather than blocking every sign-in.
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 RATE_LOGIN_FAILURES_PER_ACCOUNT = env.str("RATE_LOGIN_FAILURES_PER_ACCOUNT", default="5/m")
 RATE_LOGIN_FAILURES_PER_IP = env.str("RATE_LOGIN_FAILURES_PER_IP", default="20/m")
