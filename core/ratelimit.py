@@ -1,8 +1,9 @@
 """Fixed-window rate limits: sign-in, sign-up, password reset, code checks, API throttles.
 
-Counters live in the RATELIMIT_USE_CACHE cache alias (Redis in production), shared by every
-worker and instance. The window and key logic is ours; on Redis each count is one round
-trip on redis-py's public pipeline API.
+Counters live in a cache alias of their own (RATELIMIT_USE_CACHE, "ratelimit"): in
+production a Redis at RATELIMIT_REDIS_URL set to `noeviction`, so cached pages and answers
+can never push a counter out; local memory of its own on the defaults. The window and key
+logic is ours; on Redis each count is one round trip on redis-py's public pipeline API.
 """
 
 import contextlib

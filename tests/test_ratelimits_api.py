@@ -250,27 +250,34 @@ def test_a_counter_in_redis_counts_and_expires_with_its_window():
     assert 0 < counted[-1].seconds_left <= 60
 
 
-@pytest.fixture
-def redis_unreachable(settings):
-    """The default cache is a Redis nobody listens on (port 9, discard)."""
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": "redis://127.0.0.1:9/0",
-            "OPTIONS": {
-                "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.2,
-                "SOCKET_TIMEOUT": 0.2,
-            },
-        }
+NOBODY_LISTENS = {
+    "BACKEND": "django_redis.cache.RedisCache",
+    "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: connections are refused
+    "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+}
+PAGE_CACHE_DOWN = {
+    "default": {
+        **NOBODY_LISTENS,
+        "OPTIONS": {**NOBODY_LISTENS["OPTIONS"], "IGNORE_EXCEPTIONS": True},
     }
-    yield
-    caches["default"].close()
+}
+COUNTERS_DOWN = {"ratelimit": NOBODY_LISTENS}
 
 
-def test_login_works_while_redis_is_unreachable_and_limits_fail_open(
-    api_client, user, redis_unreachable
-):
+@pytest.fixture
+def unreachable(settings):
+    """unreachable(PAGE_CACHE_DOWN, ...): those cache aliases become a Redis nobody runs."""
+
+    def make(*aliases: dict) -> None:
+        settings.CACHES = {**settings.CACHES, **{k: v for a in aliases for k, v in a.items()}}
+
+    yield make
+    for alias in settings.CACHES:
+        caches[alias].close()
+
+
+def test_login_works_while_redis_is_unreachable_and_limits_fail_open(api_client, user, unreachable):
+    unreachable(PAGE_CACHE_DOWN, COUNTERS_DOWN)  # one Redis for both, and it is down
     assert settings.RATELIMIT_FAIL_OPEN
     for _ in range(6):  # one more than the account allows: nothing is counted
         assert login(api_client, user.email, "wrong-password").status_code == 401
@@ -280,3 +287,41 @@ def test_login_works_while_redis_is_unreachable_and_limits_fail_open(
     assert time.monotonic() - started < 2
     me = APIClient(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
     assert me.get(ME).status_code == 200
+
+
+def test_with_the_page_cache_down_pages_come_from_the_database_and_limits_still_count(
+    api_client, client, user, unreachable
+):
+    unreachable(PAGE_CACHE_DOWN)
+    fresh_window("login-account", user.email, settings.RATE_LOGIN_FAILURES_PER_ACCOUNT)
+    response = login(api_client, user.email, DEFAULT_PASSWORD)
+    assert response.status_code == 200
+    me = APIClient(HTTP_AUTHORIZATION=f"Bearer {response.json()['access']}")
+    assert me.get(ME).json()["email"] == user.email
+    assert me.get(reverse("tasks-api:task-list")).status_code == 200
+    client.force_login(user)
+    assert client.get(reverse("tasks:list")).status_code == 200
+    for _ in range(5):
+        assert login(api_client, user.email, "wrong-password").status_code == 401
+    assert_throttled(login(api_client, user.email, DEFAULT_PASSWORD), within=MINUTE)
+
+
+def test_with_the_counters_down_the_api_still_answers_and_limits_let_attempts_by(
+    api_client, jwt_client, user, unreachable
+):
+    unreachable(COUNTERS_DOWN)
+    for _ in range(6):
+        assert login(api_client, user.email, "wrong-password").status_code == 401
+    assert login(api_client, user.email, DEFAULT_PASSWORD).status_code == 200
+    assert jwt_client.get(ME).status_code == 200  # the throttle lets it by
+
+
+def test_with_the_counters_down_and_fail_open_off_sign_ins_are_refused_not_the_api(
+    settings, api_client, jwt_client, user, unreachable
+):
+    unreachable(COUNTERS_DOWN)
+    settings.RATELIMIT_FAIL_OPEN = False
+    assert_throttled(login(api_client, user.email, DEFAULT_PASSWORD), within=MINUTE)
+    assert_throttled(api_client.post(RESET, {"email": user.email}), within=MINUTE)
+    assert not mail.outbox
+    assert jwt_client.get(ME).status_code == 200  # throttles fail open whatever the setting

@@ -152,6 +152,27 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rate-limit counters get a cache of their own, so no amount of cached pages can evict
+# one: Redis applies maxmemory-policy per server, so production points this at a second
+# server set to noeviction (render.yaml, docker-compose.yml). Errors are not ignored here:
+# core.ratelimit catches redis-py's and decides (RATELIMIT_FAIL_OPEN, docs/security.md).
+RATELIMIT_REDIS_URL = env.str("RATELIMIT_REDIS_URL", default=REDIS_URL)
+if RATELIMIT_REDIS_URL:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": RATELIMIT_REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="taskflow"),
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+        },
+    }
+else:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",  # not the default cache's store
+    }
+
 # The database session engine survives a Redis outage and never resurrects a
 # logged-out session (see docs/operations.md).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -193,7 +214,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # check refuses a per-process cache there), the client address for its decorator, and
 # what an unreachable counter means. Fail open: the sign-in and reset limits stop counting
 # rather than refusing everyone (false: they refuse); API throttles always let requests by.
-RATELIMIT_USE_CACHE = "default"
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip_from_request"
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 RATE_LOGIN_FAILURES_PER_ACCOUNT = env.str("RATE_LOGIN_FAILURES_PER_ACCOUNT", default="5/m")
@@ -205,9 +226,9 @@ RATE_OTP_CHECKS_PER_USER = env.str("RATE_OTP_CHECKS_PER_USER", default="5/m")
 RATE_VERIFICATION_RESEND_PER_USER = env.str("RATE_VERIFICATION_RESEND_PER_USER", default="3/h")
 RATE_API_ANON = env.str("RATE_API_ANON", default="60/min")
 RATE_API_USER = env.str("RATE_API_USER", default="600/min")
-if not REDIS_URL:
+if not RATELIMIT_REDIS_URL:
     # Local memory is per process: fine for runserver and tests, never for gunicorn
-    # workers (production requires REDIS_URL).
+    # workers (production requires REDIS_URL, which RATELIMIT_REDIS_URL defaults to).
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # --- Password reset and email verification ----------------------------------------

@@ -3,7 +3,7 @@
 DRF's own throttles keep the time of every request in the window in one cache entry and
 read, filter and rewrite that list on each request: 600 timestamps a user at 600/min,
 and megabytes under the benchmark's unlimited rate. Here each request is one counter
-increment in the rate-limit counters' cache, the same counters as the sign-in limits.
+increment in the rate-limit counters' own cache, the same counters as the sign-in limits.
 Cache keys, scopes and rates stay DRF's (DEFAULT_THROTTLE_RATES). With the counters
 unreachable the throttles let requests through (docs/security.md).
 """
