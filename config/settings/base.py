@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Above whitenoise so static files get them too; CORS first to answer preflights.
     "corsheaders.middleware.CorsMiddleware",
-    "core.http.csp.PrebuiltCSPMiddleware",
+    "core.http.csp.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
