@@ -392,8 +392,6 @@ REST_FRAMEWORK = {
     # JSON bodies only: form encodings read differently (empty values, booleans, lists), so
     # the same request would mean two things. A view that takes a file says so itself.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # DRF's choice of renderer, made once per distinct Accept header.
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.RememberedContentNegotiation",
     # `page` and `page_size` (default 20, at most 100) on every list.
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

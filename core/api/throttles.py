@@ -8,8 +8,6 @@ Cache keys, scopes and rates stay DRF's (DEFAULT_THROTTLE_RATES). With the count
 unreachable the throttles let requests through (docs/security.md).
 """
 
-import functools
-
 from rest_framework import throttling
 
 from core import ratelimit
@@ -19,9 +17,6 @@ class FixedWindowMixin:
     """allow_request/wait for a SimpleRateThrottle, with a counter instead of a history."""
 
     seconds_left = 0
-
-    def parse_rate(self, rate):
-        return _parsed_rate(rate)  # DRF builds throttles per request; parse each rate once
 
     def allow_request(self, request, view):
         if self.rate is None:
@@ -37,11 +32,6 @@ class FixedWindowMixin:
 
     def wait(self):
         return max(1, self.seconds_left)
-
-
-@functools.lru_cache(maxsize=32)
-def _parsed_rate(rate: str | None) -> tuple:
-    return throttling.SimpleRateThrottle.parse_rate(None, rate)
 
 
 class AnonRateThrottle(FixedWindowMixin, throttling.AnonRateThrottle):
