@@ -1,4 +1,4 @@
-"""How pages and the API find the signed-in user: through accounts.usercache, no query.
+"""How pages and the API find the signed-in user: through accounts.cache, no query.
 
 Both keep their library's checks (active user, session hash or token revocation claim);
 only where the user row comes from changes.
@@ -15,9 +15,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
-from accounts.models import User
-from accounts.usercache import user_cached_get, user_cached_get_counting
-from core.api.throttles import COUNTED_HITS, UserRateThrottle
+from accounts.cache import user_cached_get
 
 
 class CachedUserBackend(ModelBackend):
@@ -34,9 +32,9 @@ VERIFIED_TOKENS_PER_PROCESS = 4096
 
 
 @functools.lru_cache(maxsize=VERIFIED_TOKENS_PER_PROCESS)
-def _verified_token(raw_token: bytes) -> Token:
+def verified_token(raw_token: bytes) -> Token:
     """simplejwt's validation of this token; a failure raises and is not remembered."""
-    return JWTAuthentication.get_validated_token(_PLAIN_JWT_AUTHENTICATION, raw_token)
+    return JWTAuthentication().get_validated_token(raw_token)
 
 
 class CachedUserJWTAuthentication(JWTAuthentication):
@@ -48,23 +46,19 @@ class CachedUserJWTAuthentication(JWTAuthentication):
     """
 
     def get_validated_token(self, raw_token: bytes) -> Token:
-        token = _verified_token(raw_token)
+        token = verified_token(raw_token)
         try:
             token.check_exp(current_time=aware_utcnow())
         except TokenError:  # expired since: the library's own answer for an expired token
             return super().get_validated_token(raw_token)
         return token
 
-    def authenticate(self, request):
-        self.request = request  # for get_user, which simplejwt calls without it
-        return super().authenticate(request)
-
     def get_user(self, validated_token):
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as error:
             raise InvalidToken(_("Token contained no recognizable user identification")) from error
-        user = self._read_user_and_count_hit(user_id)
+        user = user_cached_get(user_id)
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
@@ -77,34 +71,10 @@ class CachedUserJWTAuthentication(JWTAuthentication):
             )
         return user
 
-    def _read_user_and_count_hit(self, user_id) -> User | None:
-        """The user; if the view throttles per user, its hit counted in the same round trip.
 
-        The count waits on the request for the view's UserRateThrottle (core.api.throttles).
-        A view may name more cache keys to read in that round trip, with a method
-        `cache_keys_read_with_user(user_id)`; their values wait on the request as
-        CACHE_READS, {key: value or None}.
-        """
-        view = self.request.parser_context.get("view")
-        throttle = (
-            next((t for t in view.get_throttles() if isinstance(t, UserRateThrottle)), None)
-            if view is not None
-            else None
-        )
-        throttle_key = throttle and throttle.rate and throttle.key_for_user(user_id)
-        hit = throttle_key and throttle.hit_for(throttle_key)
-        if not hit:
-            return user_cached_get(user_id)
-        also = getattr(view, "cache_keys_read_with_user", lambda user_id: [])(user_id)
-        user, count, reads = user_cached_get_counting(user_id, hit, also=also)
-        setattr(self.request, COUNTED_HITS, {throttle_key: (hit, count)})
-        setattr(self.request, CACHE_READS, reads)
-        return user
-
-
-# A DRF request attribute: the values of a view's cache_keys_read_with_user.
+# Nothing sets this request attribute any more. tasks.pagecache still imports the name on
+# this branch; the cache branch drops that import: delete these lines at the merge.
 CACHE_READS = "cache_reads"
-_PLAIN_JWT_AUTHENTICATION = JWTAuthentication()
 
 
 class CachedUserJWTScheme(SimpleJWTScheme):

@@ -13,7 +13,7 @@ from django_otp.models import Device, ThrottlingMixin
 
 from accounts.managers import UserManager
 
-# Set by accounts.usercache on the request's user; services that change 2FA drop it.
+# Set by accounts.cache on the request's user; services that change 2FA drop it.
 TWO_FACTOR_SNAPSHOT = "_two_factor_snapshot"
 
 
@@ -85,7 +85,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def two_factor_enabled(self) -> bool:
-        # A user read through accounts.usercache carries the answer already (no queries).
+        # A user read through accounts.cache carries the answer already (no queries).
         snapshot = self.__dict__.get(TWO_FACTOR_SNAPSHOT)
         return user_has_device(self, confirmed=True) if snapshot is None else snapshot
 

@@ -5,7 +5,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import services, usercache
+from accounts import cache, services
 from accounts.models import BackupCodeDevice, User
 from accounts.services.audit import Event
 
@@ -24,7 +24,7 @@ def forget_session(sender, request, user, **kwargs):
     services.audit_record(event=Event.LOGOUT, request=request, user=user)
 
 
-# --- the cached request user (accounts.usercache) ---------------------------------------
+# --- the cached request user (accounts.cache) ---------------------------------------
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts.user_saved")
@@ -33,7 +33,7 @@ def forget_cached_user(sender, instance, update_fields=None, **kwargs):
     # A login's last_login stamp changes nothing a request checks: keep the entry.
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return
-    usercache.user_cache_invalidate(instance)
+    cache.user_cache_invalidate(instance)
 
 
 # Whether 2FA is on is part of the snapshot. Named senders only: a receiver for every model
@@ -43,4 +43,4 @@ def forget_cached_user(sender, instance, update_fields=None, **kwargs):
 @receiver(post_save, sender=BackupCodeDevice, dispatch_uid="accounts.backup_codes_saved")
 @receiver(post_delete, sender=BackupCodeDevice, dispatch_uid="accounts.backup_codes_deleted")
 def forget_cached_user_of_device(sender, instance, **kwargs):
-    usercache.user_cache_invalidate(instance.user_id)
+    cache.user_cache_invalidate(instance.user_id)

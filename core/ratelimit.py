@@ -1,34 +1,36 @@
-"""Rate limits on sign-in, sign-up, password reset and code checks.
+"""Fixed-window rate limits: sign-in, sign-up, password reset, code checks, API throttles.
 
-Counters live in the default cache (Redis in production), so every worker and instance
-shares them. Built on django-ratelimit's `get_usage`, which counts in fixed windows.
+Counters live in a cache alias of their own (RATELIMIT_USE_CACHE, "ratelimit"): in
+production a Redis at RATELIMIT_REDIS_URL set to `noeviction`, so cached pages and answers
+can never push a counter out; local memory of its own on the defaults. The window and key
+logic is ours; on Redis each count is one round trip on redis-py's public pipeline API.
 """
 
 import contextlib
 import dataclasses
+import hashlib
 import ipaddress
 import logging
+import re
 import time
-from collections.abc import Sequence
+import zlib
 
 import redis
 from django.conf import settings
 from django.core.cache import caches
-from django_ratelimit import ALL
-
-# Private helpers of the pinned django-ratelimit 4.1.0, used by `refund` and `count_hit`.
-from django_ratelimit.core import (
-    EXPIRATION_FUDGE,
-    _get_window,
-    _make_cache_key,
-    _split_rate,
-    get_usage,
-)
+from django_redis import get_redis_connection
 from django_redis.cache import RedisCache
 
-from core.observability import metrics
-
 logger = logging.getLogger(__name__)
+
+# A counter outlives its window by this much, so a request made at the window's last
+# second still finds it.
+EXPIRY_MARGIN = 5
+# With RATELIMIT_FAIL_OPEN off and the counters unreachable, refused clients retry after.
+UNREACHABLE_RETRY_AFTER = 30
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])[a-z]*\s*$", re.IGNORECASE)
 
 
 class RateLimited(Exception):
@@ -65,120 +67,123 @@ def client_ip(request) -> str:
 client_ip_from_request = client_ip
 
 
-def _usage(request, group: str, value, rate: str, *, increment: bool):
-    return get_usage(
-        request,
-        group=group,
-        key=lambda _group, _request: str(value),
-        rate=rate,
-        increment=increment,
-    )
+def parse_rate(rate: str) -> tuple[int, int]:
+    """(limit, seconds) of a rate such as "5/m", "10/h", "600/min" or "3/10m"."""
+    match = _RATE.match(rate)
+    if match is None:
+        raise ValueError(f"Not a rate: {rate!r} (expected e.g. '5/m' or '10/h')")
+    limit, multiple, unit = match.groups()
+    return int(limit), int(multiple or 1) * _PERIODS[unit.lower()]
 
 
-def ensure_not_limited(request, group: str, value, rate: str) -> None:
-    """Raise RateLimited if `value` already used up its `rate` in `group`."""
-    usage = _usage(request, group, value, rate, increment=False)
-    if usage and usage["count"] >= usage["limit"]:
-        raise RateLimited(max(1, usage["time_left"]))
+def window_end(value: str, period: int) -> int:
+    """When the current window for `value` ends (epoch seconds, always in the future).
 
-
-def record_attempt(request, group: str, value, rate: str) -> None:
-    """Count one attempt (e.g. a failed password) against `value`."""
-    _usage(request, group, value, rate, increment=True)
+    Windows are `period` long and offset per value, so every client's counters do not
+    reset in the same second.
+    """
+    now = int(time.time())
+    end = now - now % period + zlib.crc32(value.encode()) % period
+    return end if end > now else end + period
 
 
 @dataclasses.dataclass(frozen=True)
-class Hit:
-    """One request to count against a fixed-window limit (the API throttles)."""
+class Counted:
+    """One attempt counted in its window: `count` so far, of `limit`."""
 
-    key: str  # django-ratelimit's counter key for this window
+    key: str
+    count: int
     limit: int
-    window_end: int  # epoch seconds
-    lifetime: int  # how long the counter lives, in seconds
+    window_end: int
+    lifetime: int
 
-    def over_limit(self, count: int | None) -> bool:
-        return (count or 0) > self.limit  # None: the cache was unreachable
+    @property
+    def over(self) -> bool:
+        return self.count > self.limit
 
+    @property
     def seconds_left(self) -> int:
-        return int(self.window_end - time.time())
+        return max(1, self.window_end - int(time.time()))
 
 
-def hit_for(group: str, value, rate) -> Hit | None:
-    """The Hit of one request against `value` at `rate` ("N/period" or (N, seconds)).
-
-    The counters of get_usage (same keys and windows). None while limits are off.
-    """
+def count(group: str, value, limit: int, period: int) -> Counted | None:
+    """Count one attempt by `value` in `group`; None if limits are off or unreachable."""
     if not getattr(settings, "RATELIMIT_ENABLE", True):
         return None
     value = str(value)
-    limit, period = _split_rate(rate)
-    window = _get_window(value, period)
-    key = _make_cache_key(group, window, rate, value, ALL)
-    return Hit(key=key, limit=limit, window_end=window, lifetime=period + EXPIRATION_FUDGE)
-
-
-def count_hit(group: str, value, rate) -> tuple[bool, int]:
-    """Count one request against `value`: (over the limit?, seconds left in the window).
-
-    One cache round trip where get_usage takes two (add, then increment). Never over the
-    limit when limits are off or the cache is unreachable.
-    """
-    hit = hit_for(group, value, rate)
-    if hit is None:
-        return False, 0
-    _, count = read_and_count((), hit)
-    return hit.over_limit(count), hit.seconds_left()
-
-
-def read_and_count(read_keys: Sequence[str], hit: Hit) -> tuple[dict, int | None]:
-    """({key: cached value or None} for `read_keys`, the hit's counter plus one).
-
-    One round trip on Redis. With the cache unreachable every value reads None and the
-    count is None (then nothing is limited).
-    """
-    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
-    if not isinstance(cache, RedisCache):
+    end = window_end(value, period)
+    digest = hashlib.sha256(value.encode()).hexdigest()[:32]  # no address or email in a key's name
+    key = f"rl:{group}:{limit}/{period}s:{digest}:{end}"
+    lifetime = period + EXPIRY_MARGIN
+    cache = _cache()
+    if isinstance(cache, RedisCache):
+        # One round trip: the counter starts at 0 with its expiry, then counts. No MULTI
+        # (it cost ~35 us a count): the key outlives every request that can name it by
+        # EXPIRY_MARGIN, so INCR never meets an expired key and makes one with no expiry.
+        stored_as = cache.make_key(key)
         try:
-            count = cache.incr(hit.key)
-        except ValueError:  # the window's first request: no counter yet
-            count = 1 if cache.add(hit.key, 1, hit.lifetime) else cache.incr(hit.key)
-        found = cache.get_many(read_keys) if read_keys else {}
-        return {key: found.get(key) for key in read_keys}, count
-    # django-redis increments with a Lua script (EVAL, script text and all) that under load
-    # cost more than the rest of a cached API request; plain SET NX + INCR, pipelined with
-    # the reads, are one round trip.
-    counter = cache.make_key(hit.key)
-    try:
-        with cache.client.get_client(write=True).pipeline(transaction=False) as pipe:
-            if read_keys:
-                pipe.mget([cache.make_key(key) for key in read_keys])
-            pipe.set(counter, 0, ex=hit.lifetime, nx=True).incr(counter)
-            *read, _, count = pipe.execute()
-    except (redis.ConnectionError, redis.TimeoutError):
-        if not cache._ignore_exceptions:  # OPTIONS["IGNORE_EXCEPTIONS"], as django-redis
-            raise
-        logger.warning("Cache unreachable: request not counted", exc_info=True)
-        return dict.fromkeys(read_keys), None
-    values = [None if raw is None else cache.client.decode(raw) for raw in (read or [[]])[0]]
-    metrics.cache_reads_counted(hits=sum(v is not None for v in values), keys=len(values))
-    return dict(zip(read_keys, values, strict=True)), count
+            with _redis().pipeline(transaction=False) as pipe:
+                pipe.set(stored_as, 0, ex=lifetime, nx=True)
+                pipe.incr(stored_as)
+                _, counted = pipe.execute()
+        except redis.RedisError:
+            logger.warning("Rate-limit counters unreachable: %s not counted", group, exc_info=True)
+            return None
+    else:
+        cache.add(key, 0, lifetime)
+        try:
+            counted = cache.incr(key)
+        except ValueError:  # expired between add and incr: this is the window's first
+            cache.add(key, 1, lifetime)
+            counted = 1
+    return Counted(key=key, count=counted, limit=limit, window_end=end, lifetime=lifetime)
 
 
-def consume(request, group: str, value, rate: str) -> None:
-    """Count this attempt and raise RateLimited if it is over the limit."""
-    usage = _usage(request, group, value, rate, increment=True)
-    if usage and usage["should_limit"]:
-        raise RateLimited(max(1, usage["time_left"]))
+def consume(group: str, value, rate: str) -> Counted | None:
+    """Count this attempt; raise RateLimited if it is over `rate` ("5/m").
+
+    With the counters unreachable it passes (RATELIMIT_FAIL_OPEN, the default) or refuses.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    counted = count(group, value, *parse_rate(rate))
+    if counted is None:  # the counters are unreachable
+        if settings.RATELIMIT_FAIL_OPEN:
+            return None
+        raise RateLimited(UNREACHABLE_RETRY_AFTER)
+    if counted.over:
+        raise RateLimited(counted.seconds_left)
+    return counted
 
 
-def refund(group: str, value, rate: str) -> None:
+def refund(counted: Counted | None) -> None:
     """Take back an attempt `consume` counted that turned out fine (a right password).
 
     Counting before checking means parallel requests cannot all slip under the limit;
-    refunding keeps successful sign-ins from using it up.
+    refunding keeps successful sign-ins from using it up. The same window's counter is
+    decremented even if the window has ended since (its key is never read again).
     """
-    value = str(value)
-    _, period = _split_rate(rate)
-    key = _make_cache_key(group, _get_window(value, period), rate, value, ALL)
+    if counted is None:
+        return
+    cache = _cache()
+    if isinstance(cache, RedisCache):
+        stored_as = cache.make_key(counted.key)
+        try:
+            with _redis().pipeline(transaction=False) as pipe:
+                pipe.decr(stored_as)
+                # Expiry again: a counter gone since would otherwise come back for good.
+                pipe.expire(stored_as, counted.lifetime)
+                pipe.execute()
+        except redis.RedisError:
+            logger.warning("Rate-limit counters unreachable: refund lost", exc_info=True)
+        return
     with contextlib.suppress(ValueError):  # the window ended and the counter is gone
-        caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")].decr(key)
+        cache.decr(counted.key)
+
+
+def _cache():
+    return caches[settings.RATELIMIT_USE_CACHE]
+
+
+def _redis():
+    return get_redis_connection(settings.RATELIMIT_USE_CACHE)

@@ -1,6 +1,6 @@
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
@@ -39,9 +39,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    cache.clear()
+    """Every test starts with an empty cache and fresh rate-limit counters."""
+    for alias in ("default", settings.RATELIMIT_USE_CACHE):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", settings.RATELIMIT_USE_CACHE):
+        caches[alias].clear()
 
 
 @pytest.fixture

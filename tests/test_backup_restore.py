@@ -108,7 +108,7 @@ def test_postgres_round_trip_restores_every_row(tmp_path):
 
 @pytest.mark.postgres
 def test_postgres_password_travels_in_the_environment_only(monkeypatch, tmp_path, settings):
-    from accounts.management.commands import backup
+    from core.management.commands import backup
 
     calls = []
 

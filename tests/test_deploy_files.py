@@ -90,21 +90,28 @@ def test_render_blueprint_wires_the_database_and_key_value_store():
     blueprint, services = render_services()
     databases = {database["name"]: database for database in blueprint["databases"]}
     key_value = {name for name, service in services.items() if service["type"] == "keyvalue"}
-    assert key_value == {"taskflow-redis"}
-    # Render requires an allow list on Key Value; empty means the private network only.
-    assert services["taskflow-redis"]["ipAllowList"] == []
+    assert key_value == {"taskflow-redis", "taskflow-ratelimit"}
+    for name in key_value:
+        # Render requires an allow list on Key Value; empty means the private network only.
+        assert services[name]["ipAllowList"] == []
+    # Cached pages may be evicted (queued jobs, without a TTL, never are); counters never.
+    assert services["taskflow-redis"]["maxmemoryPolicy"] == "volatile-lru"
+    assert services["taskflow-ratelimit"]["maxmemoryPolicy"] == "noeviction"
 
     for name in ("taskflow-web", "taskflow-worker"):
         variables = env_vars(services[name])
         database = variables["DATABASE_URL"]["fromDatabase"]
         assert database["name"] in databases
         assert database["property"] == "connectionString"
-        redis = variables["REDIS_URL"]["fromService"]
-        assert redis == {
-            "type": "keyvalue",
-            "name": "taskflow-redis",
-            "property": "connectionString",
-        }
+        for variable, instance in (
+            ("REDIS_URL", "taskflow-redis"),
+            ("RATELIMIT_REDIS_URL", "taskflow-ratelimit"),
+        ):
+            assert variables[variable]["fromService"] == {
+                "type": "keyvalue",
+                "name": instance,
+                "property": "connectionString",
+            }
 
 
 def test_render_blueprint_runs_one_worker_with_beat_sharing_the_web_secret():
@@ -367,14 +374,19 @@ def compose_services():
 
 def test_compose_runs_web_worker_and_a_migrate_step_on_postgres_and_redis():
     services = compose_services()
-    assert {"web", "worker", "migrate", "db", "redis"} <= set(services)
+    assert {"web", "worker", "migrate", "db", "redis", "ratelimit-redis"} <= set(services)
 
     db = services["db"]
     assert db["image"] == "postgres:15"
     assert any(volume.endswith(":/var/lib/postgresql/data") for volume in db["volumes"])
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
-    assert services["redis"]["image"] == "redis:7"
-    assert "ping" in services["redis"]["healthcheck"]["test"]
+    for name, policy in (("redis", "volatile-lru"), ("ratelimit-redis", "noeviction")):
+        redis = services[name]
+        assert redis["image"] == "redis:7"
+        assert "ping" in redis["healthcheck"]["test"]
+        command = redis["command"]
+        assert command[command.index("--maxmemory-policy") + 1] == policy
+        assert "--maxmemory" in command  # a bound, or Redis grows until the host kills it
 
     assert services["migrate"]["command"] == shlex.split(MIGRATE_COMMAND)
     assert services["migrate"]["restart"] == "no"
@@ -385,6 +397,7 @@ def test_compose_runs_web_worker_and_a_migrate_step_on_postgres_and_redis():
         depends = services[name]["depends_on"]
         assert depends["db"]["condition"] == "service_healthy"
         assert depends["redis"]["condition"] == "service_healthy"
+        assert depends["ratelimit-redis"]["condition"] == "service_healthy"
         assert depends["migrate"]["condition"] == "service_completed_successfully"
 
 
@@ -396,6 +409,7 @@ def test_compose_wires_the_production_settings_to_its_database_and_redis():
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
         assert env["DATABASE_URL"].endswith("@db:5432/taskflow")
         assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["RATELIMIT_REDIS_URL"] == "redis://ratelimit-redis:6379/0"
         # No default secret: compose refuses to start until one is set.
         assert env["DJANGO_SECRET_KEY"].startswith("${DJANGO_SECRET_KEY:?")
 

@@ -59,6 +59,14 @@ def test_the_line_names_the_signed_in_user(client, user, log_lines):
 
 
 @pytest.mark.django_db
+def test_a_signed_in_browser_is_named_even_where_the_page_shows_no_user(client, user, log_lines):
+    client.force_login(user)
+    client.get(HEALTH)  # its session was read anyway, to activate the user's time zone
+    [line] = log_lines()
+    assert line["user_id"] == user.pk
+
+
+@pytest.mark.django_db
 def test_the_line_holds_the_route_template_not_the_path(client, log_lines):
     """A raw path can hold a secret (reset and verification tokens)."""
     client.get(reverse("accounts:verify-email", args=["secret-token-abc"]))

@@ -1,5 +1,6 @@
 """Production settings: refuse to start without secrets, and pass the deploy check."""
 
+import json
 import os
 import subprocess
 import sys
@@ -21,6 +22,7 @@ def manage(*args, env):
     clean = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     clean.pop("DATABASE_URL", None)
     clean.pop("REDIS_URL", None)
+    clean.pop("RATELIMIT_REDIS_URL", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -51,3 +53,40 @@ def test_production_settings_refuse_to_start_without(missing):
 def test_the_defaults_need_no_environment_at_all():
     result = manage("check", env={"DJANGO_SETTINGS_MODULE": "config.settings.local"})
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "backend", "location"),
+    [
+        ({}, "django_redis.cache.RedisCache", PRODUCTION_ENV["REDIS_URL"]),
+        (
+            {"RATELIMIT_REDIS_URL": "redis://counters.internal:6379/0"},
+            "django_redis.cache.RedisCache",
+            "redis://counters.internal:6379/0",
+        ),
+    ],
+    ids=["defaults to REDIS_URL", "a server of its own"],
+)
+def test_rate_limit_counters_have_a_cache_alias_of_their_own(env, backend, location):
+    show = (
+        "from django.conf import settings as s; import json; "
+        "print(json.dumps([s.RATELIMIT_USE_CACHE, s.CACHES[s.RATELIMIT_USE_CACHE]]))"
+    )
+    result = manage("shell", "-v0", "-c", show, env={**PRODUCTION_ENV, **env})
+    assert result.returncode == 0, result.stderr
+    alias, config = json.loads(result.stdout)
+    assert alias != "default"
+    assert (config["BACKEND"], config["LOCATION"]) == (backend, location)
+    # Errors reach core.ratelimit, which decides (RATELIMIT_FAIL_OPEN); nothing swallows them.
+    assert not config["OPTIONS"].get("IGNORE_EXCEPTIONS")
+
+
+def test_without_redis_the_counters_keep_a_local_memory_of_their_own():
+    show = "from django.conf import settings as s; import json; print(json.dumps(s.CACHES))"
+    result = manage(
+        "shell", "-v0", "-c", show, env={"DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    )
+    assert result.returncode == 0, result.stderr
+    caches = json.loads(result.stdout)
+    assert caches["ratelimit"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert caches["ratelimit"]["LOCATION"] != caches["default"].get("LOCATION", "")

@@ -40,8 +40,7 @@ def login_check_password(*, request, email: str, password: str) -> User:
         ("login-account", address, settings.RATE_LOGIN_FAILURES_PER_ACCOUNT),
         ("login-ip", client_ip(request), settings.RATE_LOGIN_FAILURES_PER_IP),
     ]
-    for group, value, rate in limits:
-        ratelimit.consume(request, group, value, rate)
+    counted = [ratelimit.consume(group, value, rate) for group, value, rate in limits]
     user = authenticate(request, email=address, password=password)
     if user is None:
         audit_record(
@@ -51,8 +50,8 @@ def login_check_password(*, request, email: str, password: str) -> User:
             email=address,
         )
         raise InvalidCredentials
-    for group, value, rate in limits:
-        ratelimit.refund(group, value, rate)
+    for attempt in counted:
+        ratelimit.refund(attempt)
     return user
 
 

@@ -14,10 +14,10 @@ from django_otp import devices_for_user, verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.cache import user_cache_invalidate
 from accounts.models import BackupCode, BackupCodeDevice, User, backup_code_digest
 from accounts.services.audit import Event, audit_record
 from accounts.services.users import password_check
-from accounts.usercache import user_cache_invalidate
 from core import ratelimit
 
 INVALID_CODE = "That code is not valid. Check your authenticator app and try again."
@@ -52,7 +52,7 @@ def otp_confirm(*, user: User, otp: str, request=None) -> list[str]:
     device = otp_pending_device(user=user)
     if device is None:
         raise ValidationError({"otp": ["Start two-factor setup first."]})
-    ratelimit.consume(request, "otp-check", user.pk, settings.RATE_OTP_CHECKS_PER_USER)
+    ratelimit.consume("otp-check", user.pk, settings.RATE_OTP_CHECKS_PER_USER)
     if verify_token(user, device.persistent_id, _normalize(otp)) is None:
         raise ValidationError({"otp": [INVALID_CODE]})
     with transaction.atomic():
@@ -69,7 +69,7 @@ def otp_verify(*, user: User, otp: str, request=None) -> Device | None:
     Throttled per user (RATE_OTP_CHECKS_PER_USER, raising RateLimited) on top of
     django-otp's per-device throttle. A used backup code is gone and audited.
     """
-    ratelimit.consume(request, "otp-check", user.pk, settings.RATE_OTP_CHECKS_PER_USER)
+    ratelimit.consume("otp-check", user.pk, settings.RATE_OTP_CHECKS_PER_USER)
     code = _normalize(otp)
     for device in devices_for_user(user, confirmed=True):
         if isinstance(device, TOTPDevice) and not code.isdigit():
@@ -88,7 +88,7 @@ def otp_verify(*, user: User, otp: str, request=None) -> Device | None:
 
 def otp_disable(*, user: User, password: str, otp: str, request=None) -> None:
     """Turn 2FA off; needs the password and a current code (or a backup code)."""
-    if not password_check(user=user, password=password, request=request):
+    if not password_check(user=user, password=password):
         raise ValidationError({"password": ["Your password was entered incorrectly."]})
     if otp_verify(user=user, otp=otp, request=request) is None:
         raise ValidationError({"otp": [INVALID_CODE]})

@@ -48,7 +48,7 @@ def user_create(*, email: str, full_name: str, password: str) -> User:
 
 def user_register(*, request, email: str, full_name: str, password: str) -> User:
     """Sign-up from a page or the API: limited per client IP, then a verification email."""
-    ratelimit.consume(request, "register-ip", client_ip(request), settings.RATE_REGISTRATION_PER_IP)
+    ratelimit.consume("register-ip", client_ip(request), settings.RATE_REGISTRATION_PER_IP)
     user = user_create(email=email, full_name=full_name, password=password)
     email_verification_send(user=user, request=request)
     return user
@@ -76,17 +76,17 @@ def user_update(
     return user
 
 
-def password_check(*, user: User, password: str, request=None) -> bool:
+def password_check(*, user: User, password: str) -> bool:
     """Whether `password` is the user's, counting a wrong one as a failed sign-in.
 
     Re-entering the password (to change it, or to turn 2FA off) must not become a way
     around the sign-in limit; raises RateLimited once the account has used it up.
     """
     rate = settings.RATE_LOGIN_FAILURES_PER_ACCOUNT
-    ratelimit.consume(request, "login-account", user.email, rate)
+    counted = ratelimit.consume("login-account", user.email, rate)
     if not user.check_password(password):
         return False
-    ratelimit.refund("login-account", user.email, rate)
+    ratelimit.refund(counted)
     return True
 
 
@@ -117,7 +117,7 @@ def user_password_change(
     Access tokens carry a hash of the password (simplejwt's CHECK_REVOKE_TOKEN), so they
     stop working at once too.
     """
-    if not password_check(user=user, password=old_password, request=request):
+    if not password_check(user=user, password=old_password):
         raise ValidationError({"old_password": ["Your old password was entered incorrectly."]})
     _validated_new_password(user, new_password)
     user.set_password(new_password)
@@ -136,8 +136,8 @@ def password_reset_request(*, request, email: str) -> None:
     Limited per client IP and per address.
     """
     address = User.objects.normalize_email(email)
-    ratelimit.consume(request, "reset-ip", client_ip(request), settings.RATE_PASSWORD_RESET_PER_IP)
-    ratelimit.consume(request, "reset-email", address, settings.RATE_PASSWORD_RESET_PER_EMAIL)
+    ratelimit.consume("reset-ip", client_ip(request), settings.RATE_PASSWORD_RESET_PER_IP)
+    ratelimit.consume("reset-email", address, settings.RATE_PASSWORD_RESET_PER_EMAIL)
     user = User.objects.filter(email=address, is_active=True).first()
     if user is None:
         return
@@ -213,7 +213,7 @@ def email_verification_resend(*, user: User, request) -> bool:
     """
     if user.email_verified:
         return False
-    ratelimit.consume(request, "verify-resend", user.pk, settings.RATE_VERIFICATION_RESEND_PER_USER)
+    ratelimit.consume("verify-resend", user.pk, settings.RATE_VERIFICATION_RESEND_PER_USER)
     email_verification_send(user=user, request=request)
     return True
 

@@ -49,7 +49,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Above whitenoise so static files get them too; CORS first to answer preflights.
     "corsheaders.middleware.CorsMiddleware",
-    "core.http.csp.PrebuiltCSPMiddleware",
+    "core.http.csp.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,13 +152,34 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rate-limit counters get a cache of their own, so no amount of cached pages can evict
+# one: Redis applies maxmemory-policy per server, so production points this at a second
+# server set to noeviction (render.yaml, docker-compose.yml). Errors are not ignored here:
+# core.ratelimit catches redis-py's and decides (RATELIMIT_FAIL_OPEN, docs/security.md).
+RATELIMIT_REDIS_URL = env.str("RATELIMIT_REDIS_URL", default=REDIS_URL)
+if RATELIMIT_REDIS_URL:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": RATELIMIT_REDIS_URL,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="taskflow"),
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+        },
+    }
+else:
+    CACHES["ratelimit"] = {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",  # not the default cache's store
+    }
+
 # The database session engine survives a Redis outage and never resurrects a
 # logged-out session (see docs/operations.md).
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-# ModelBackend, except that each request's user comes from the cache (accounts.usercache).
+# ModelBackend, except that each request's user comes from the cache (accounts.cache).
 AUTHENTICATION_BACKENDS = ["accounts.authentication.CachedUserBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "tasks:dashboard"
@@ -185,12 +206,16 @@ OTP_TOTP_ISSUER = "TaskFlow"
 OTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code on a device
 BACKUP_CODE_COUNT = 10
 
-# --- Rate limits (django-ratelimit and DRF throttles share the cache) -------------
+# --- Rate limits (core.ratelimit; the DRF throttles count in the same cache) ---------
 # How many proxies in front of the app append to X-Forwarded-For (Render/Railway: 1).
 # 0 trusts nobody: the TCP peer is the client, and a forged header changes nothing.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# django-ratelimit's settings, read by core.ratelimit too: the counters' cache (its system
+# check refuses a per-process cache there), the client address for its decorator, and
+# what an unreachable counter means. Fail open: the sign-in and reset limits stop counting
+# rather than refusing everyone (false: they refuse); API throttles always let requests by.
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip_from_request"
-# Redis unreachable: limits stop counting rather than blocking every sign-in.
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
 RATE_LOGIN_FAILURES_PER_ACCOUNT = env.str("RATE_LOGIN_FAILURES_PER_ACCOUNT", default="5/m")
 RATE_LOGIN_FAILURES_PER_IP = env.str("RATE_LOGIN_FAILURES_PER_IP", default="20/m")
@@ -201,9 +226,9 @@ RATE_OTP_CHECKS_PER_USER = env.str("RATE_OTP_CHECKS_PER_USER", default="5/m")
 RATE_VERIFICATION_RESEND_PER_USER = env.str("RATE_VERIFICATION_RESEND_PER_USER", default="3/h")
 RATE_API_ANON = env.str("RATE_API_ANON", default="60/min")
 RATE_API_USER = env.str("RATE_API_USER", default="600/min")
-if not REDIS_URL:
+if not RATELIMIT_REDIS_URL:
     # Local memory is per process: fine for runserver and tests, never for gunicorn
-    # workers (production requires REDIS_URL).
+    # workers (production requires REDIS_URL, which RATELIMIT_REDIS_URL defaults to).
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # --- Password reset and email verification ----------------------------------------
@@ -360,15 +385,13 @@ CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "X-Request-ID"]
 # --- API ------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # No BasicAuthentication: a Basic header would cost a full password hash per request.
-    # simplejwt's JWTAuthentication, with the user read through accounts.usercache.
+    # simplejwt's JWTAuthentication, with the user read through accounts.cache.
     "DEFAULT_AUTHENTICATION_CLASSES": ["accounts.authentication.CachedUserJWTAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies only: form encodings read differently (empty values, booleans, lists), so
     # the same request would mean two things. A view that takes a file says so itself.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # DRF's choice of renderer, made once per distinct Accept header.
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.RememberedContentNegotiation",
     # `page` and `page_size` (default 20, at most 100) on every list.
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

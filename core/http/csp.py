@@ -1,54 +1,59 @@
-"""django-csp's middleware, without rebuilding the same policy for every response.
+"""The Content-Security-Policy header from django-csp's settings, built once per process.
 
-django-csp 4.0 builds the enforced and the report-only policy from settings on every
-response, a twentieth of a cached API request. Only a nonce (a page that used
-request.csp_nonce) or a view's @csp_update/@csp_replace/@csp changes the result; every
-other response gets the policy built once per process. Those responses go the library's
-way, as do all of them with DEBUG on or EXCLUDE_URL_PREFIXES in settings.
+django-csp 4.0's middleware rebuilds both policies from settings for every response, a
+fifteenth of a cached API request (bench/README.md, "Levers"). This one builds them with
+django-csp's public `build_policy` when the process starts, and again only for a
+response whose page used `request.csp_nonce` (Swagger UI's, with its inline code).
+Settings as django-csp documents them (CONTENT_SECURITY_POLICY, ..._REPORT_ONLY); its
+per-view decorators are not read: a view that needs another policy changes the settings.
 """
 
-from functools import cached_property
+import base64
+import http
+import secrets
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
-from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.exceptions import CSPNonceError
 from csp.utils import build_policy
 from django.conf import settings
 
-FROM_SETTINGS_ALONE = PolicyParts()  # no per-view config, update, replace, nor nonce
+
+class Nonce:
+    """This response's nonce, made the first time a template shows it."""
+
+    def __init__(self):
+        self.value: str | None = None
+        self.sealed = False  # the header is written: a nonce made now would be in no header
+
+    def __str__(self) -> str:
+        if self.value is None:
+            if self.sealed:
+                raise CSPNonceError("request.csp_nonce was first read after the CSP header")
+            self.value = base64.b64encode(secrets.token_bytes(16)).decode("ascii")
+        return self.value
 
 
-class PrebuiltCSPMiddleware(CSPMiddleware):
-    def process_response(self, request, response):
-        if (
-            settings.DEBUG
-            or self._uses_prefixes
-            or any(
-                self.get_policy_parts(request, response, report_only) != FROM_SETTINGS_ALONE
-                for report_only in (False, True)
-            )
-        ):
-            return super().process_response(request, response)
-        for header, policy, exempt in (
-            (HEADER, self._policy, "_csp_exempt"),
-            (HEADER_REPORT_ONLY, self._report_only_policy, "_csp_exempt_ro"),
-        ):
-            if policy and header not in response and not getattr(response, exempt, False):
-                response[header] = policy
-        # As the library does: a nonce asked for after the header was written is an error.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
-        return response
+class ContentSecurityPolicyMiddleware:
+    """Send the enforced and the report-only policy on every response that has none yet."""
 
-    @cached_property
-    def _policy(self) -> str:
-        return build_policy()
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policies = {HEADER: build_policy(), HEADER_REPORT_ONLY: build_policy(report_only=True)}
 
-    @cached_property
-    def _report_only_policy(self) -> str:
-        return build_policy(report_only=True)
-
-    @cached_property
-    def _uses_prefixes(self) -> bool:
-        return any(
-            (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES")
-            for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+    def __call__(self, request):
+        request.csp_nonce = nonce = Nonce()
+        response = self.get_response(request)
+        nonce.sealed = True
+        debug_page = settings.DEBUG and response.status_code in (
+            http.HTTPStatus.NOT_FOUND,
+            http.HTTPStatus.INTERNAL_SERVER_ERROR,
         )
+        if debug_page:  # Django's debug pages have inline styles, as django-csp allows
+            return response
+        for header, prebuilt in self.policies.items():
+            policy = prebuilt
+            if nonce.value is not None:
+                policy = build_policy(nonce=nonce.value, report_only=header == HEADER_REPORT_ONLY)
+            if policy and header not in response:
+                response[header] = policy
+        return response

@@ -3,18 +3,22 @@
 import logging
 import time
 import zoneinfo
+from contextvars import ContextVar
 
 import sentry_sdk
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject, empty
+from django.utils.functional import SimpleLazyObject
 from django_htmx.http import HttpResponseClientRedirect
 
 from core.observability import logging as observability
 from core.observability import metrics
 
 request_logger = logging.getLogger("taskflow.request")
+# The signed-in page user of the request being answered, once UserTimezoneMiddleware has
+# read it (it reads every browser's); the request line names it (_user_id).
+_page_user_id: ContextVar[int | None] = ContextVar("page_user_id", default=None)
 
 
 class HtmxLoginRedirectMiddleware:
@@ -74,6 +78,7 @@ class RequestObservabilityMiddleware:
         request_id = observability.request_id_from_header(request.META.get("HTTP_X_REQUEST_ID"))
         request.request_id = request_id
         context = observability.request_id_var.set(request_id)
+        user_context = _page_user_id.set(None)
         if sentry_sdk.is_initialized():
             sentry_sdk.set_tag("request_id", request_id)
         try:
@@ -108,14 +113,17 @@ class RequestObservabilityMiddleware:
             )
         finally:
             observability.request_id_var.reset(context)
+            _page_user_id.reset(user_context)
         return response
 
 
 def _user_id(request):
     """The signed-in user's id, without spending a query on a user nothing asked about."""
     user = getattr(request, "user", None)
-    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
-        return None
+    if user is None or isinstance(user, SimpleLazyObject):
+        # A page's user, still behind django-otp's lazy object: reading it here could run
+        # queries (or fail again, the database being down). The API's is a real user.
+        return _page_user_id.get()
     return user.pk if user.is_authenticated else None
 
 
@@ -143,6 +151,7 @@ class UserTimezoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            _page_user_id.set(user.pk)
             activate_user_timezone(user)
         try:
             return self.get_response(request)

@@ -136,12 +136,6 @@ class _CountingGetMixin:
         return value
 
 
-def cache_reads_counted(*, hits: int, keys: int) -> None:
-    """Count reads made outside the cache API (a pipeline, core.ratelimit)."""
-    _CACHE_HITS.inc(hits)
-    _CACHE_MISSES.inc(keys - hits)
-
-
 class LocMemCache(_CountingGetMixin, DjangoLocMemCache):
     """Django's local-memory cache, counting reads (get_many and get_or_set call get)."""
 

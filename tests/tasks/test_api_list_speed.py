@@ -6,7 +6,6 @@ pages walk every task exactly once.
 """
 
 from datetime import date, timedelta
-from unittest import mock
 
 import pytest
 from django.http import QueryDict
@@ -208,27 +207,6 @@ def test_an_answer_seen_before_takes_no_query_until_a_write(
     changed = jwt_client.get(detail)
     assert changed.json()["title"] == "Changed"
     assert changed["ETag"] != again["ETag"]
-
-
-def test_a_cached_answer_is_read_in_the_round_trip_that_reads_the_user(jwt_client, user):
-    from django.core.cache import cache
-
-    from core import ratelimit
-
-    task = services.task_create(owner=user, title="Read with the user")
-    for url in (TASKS, reverse("tasks-api:task-detail", args=[task.pk])):
-        first = jwt_client.get(url)
-        with (
-            mock.patch.object(
-                ratelimit, "read_and_count", side_effect=ratelimit.read_and_count
-            ) as together,
-            mock.patch.object(selectors, "cache", wraps=cache) as selectors_cache,
-        ):
-            again = jwt_client.get(url)
-        assert again.json() == first.json()
-        [call] = together.call_args_list
-        assert len(call.args[0]) == 3  # the user, the task generation, the answer
-        assert selectors_cache.method_calls == []  # nothing read apart
 
 
 def test_a_cached_answer_follows_a_change_of_time_zone(jwt_client, user):

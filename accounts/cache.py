@@ -1,4 +1,4 @@
-"""The signed-in user, read from the cache instead of the database on every request.
+"""The accounts cache seam: the signed-in user, read from the cache, not the database.
 
 Each page and API request needs its user (the session or token names only an id). The
 cache holds the row and whether two-factor auth is on, for USER_CACHE_SECONDS; every
@@ -7,14 +7,11 @@ user_cache_invalidate), so a password change, deactivation or 2FA change counts 
 With Redis down the cache misses and the user comes from the database, as without it.
 """
 
-from collections.abc import Sequence
-
 from django.core.cache import cache
 from django.db import transaction
 from django_otp import user_has_device
 
 from accounts.models import TWO_FACTOR_SNAPSHOT, User
-from core import ratelimit
 
 USER_CACHE_SECONDS = 300
 
@@ -25,23 +22,7 @@ def _key(user_id) -> str:
 
 def user_cached_get(user_id) -> User | None:
     """The user with this id, active or not: one cache read, or two queries on a miss."""
-    return _user(user_id, cache.get(_key(user_id)))
-
-
-def user_cached_get_counting(
-    user_id, hit: ratelimit.Hit, *, also: Sequence[str] = ()
-) -> tuple[User | None, int | None, dict]:
-    """(user_cached_get, `hit` counted, {key: value or None} for the `also` keys).
-
-    One cache round trip for all of it on Redis.
-    """
-    key = _key(user_id)
-    found, count = ratelimit.read_and_count([key, *also], hit)
-    return _user(user_id, found.pop(key)), count, found
-
-
-def _user(user_id, cached) -> User | None:
-    """The user from its cache entry `cached`, or from the database (and cached) if None."""
+    cached = cache.get(_key(user_id))
     if cached is None:
         user = User.objects.filter(pk=user_id).first()
         if user is None:
