@@ -4,6 +4,7 @@ import re
 from datetime import UTC, timedelta
 
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import F, Q
@@ -41,15 +42,41 @@ def search_tasks(queryset, text: str):
     return queryset
 
 
+class FilterForm(forms.Form):
+    """A filter set's form, as list pages render it (tasks.forms.filter_form)."""
+
+    def __init__(self, *args, **kwargs):
+        # Ids of its own: the list page also holds the create form and inline edit forms.
+        kwargs.setdefault("auto_id", "filter-%s")
+        super().__init__(*args, **kwargs)
+
+
+def live_search(element_id: str, placeholder: str) -> forms.SearchInput:
+    """A search box that reloads the list as the user types (htmx; a plain input without)."""
+    attrs = {"id": element_id, "placeholder": placeholder, "autocomplete": "off"}
+    # Debounced as the user types; "search" fires on Enter and when the box is cleared.
+    return forms.SearchInput(attrs={**attrs, "hx-trigger": "input changed delay:300ms, search"})
+
+
 class TaskFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label="Search")
-    status = django_filters.ChoiceFilter(choices=Task.Status.choices)
+    """The task list's filters: the API's query parameters and the page's filter form."""
+
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label="Search tasks",
+        widget=live_search("task-search", "Search titles and descriptions"),
+    )
+    status = django_filters.ChoiceFilter(choices=Task.Status.choices, empty_label="Any status")
     # Named choices of an integer field: the API schema would say integer.
     priority = extend_schema_field({"type": "string", "enum": sorted(dict(PRIORITY_CHOICES))})(
-        django_filters.ChoiceFilter(choices=PRIORITY_CHOICES, method="filter_priority")
+        django_filters.ChoiceFilter(
+            choices=PRIORITY_CHOICES, method="filter_priority", empty_label="Any priority"
+        )
     )
     tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Tag")
-    due = django_filters.ChoiceFilter(choices=DUE_CHOICES, method="filter_due", label="Due")
+    due = django_filters.ChoiceFilter(
+        choices=DUE_CHOICES, method="filter_due", label="Due", empty_label="Any time"
+    )
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte")
     due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte")
     # A choice, not a BooleanFilter: that one silently ignores values like "maybe".
@@ -59,15 +86,19 @@ class TaskFilter(django_filters.FilterSet):
     updated_after = django_filters.IsoDateTimeFilter(method="filter_updated_after")
     # Archived tasks (done long ago, see tasks.jobs) are left out unless asked for.
     archived = django_filters.ChoiceFilter(
-        choices=[("true", "Yes"), ("false", "No")], method="filter_archived"
+        choices=[("false", "Current tasks"), ("true", "Archived tasks")],
+        method="filter_archived",
+        label="Show",
+        empty_label=None,  # the page offers current (false, first) or archived tasks
     )
     ordering = django_filters.ChoiceFilter(
-        choices=ORDERING_CHOICES, method="filter_ordering", label="Sort by"
+        choices=ORDERING_CHOICES, method="filter_ordering", label="Sort by", empty_label=None
     )
 
     class Meta:
         model = Task
         fields = []
+        form = FilterForm
 
     @classmethod
     def unfiltered(cls, queryset):
@@ -119,13 +150,20 @@ class TaskFilter(django_filters.FilterSet):
 
 
 class NoteFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label="Search")
+    """The note list's filters: the API's query parameters and the page's search box."""
+
+    search = django_filters.CharFilter(
+        method="filter_search",
+        label="Search notes",
+        widget=live_search("note-search", "Search titles and text"),
+    )
     task = django_filters.NumberFilter(field_name="task_id")
     tag = django_filters.CharFilter(field_name="tags__name", lookup_expr="iexact", label="Tag")
 
     class Meta:
         model = Note
         fields = []
+        form = FilterForm
 
     def filter_search(self, queryset, name, value):
         for term in search_terms(value):

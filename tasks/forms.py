@@ -7,7 +7,7 @@ Field names match the services' keyword arguments, so a view can call
 from django import forms
 
 from tasks import selectors
-from tasks.filters import DUE_CHOICES, ORDERING_CHOICES, PRIORITY_CHOICES
+from tasks.filters import PRIORITY_CHOICES, NoteFilter, TaskFilter
 from tasks.models import Note, Task
 
 CONFLICT_MESSAGE = (
@@ -91,57 +91,24 @@ def task_conflict_form(task: Task, **kwargs) -> TaskForm:
     return form
 
 
-def _live_search(element_id: str, placeholder: str) -> forms.SearchInput:
-    attrs = {"id": element_id, "placeholder": placeholder, "autocomplete": "off"}
-    # Debounced as the user types; "search" fires on Enter and when the box is cleared.
-    return forms.SearchInput(attrs={**attrs, "hx-trigger": "input changed delay:300ms, search"})
+def filter_form(filterset, data, *, url: str, fields: tuple[str, ...]) -> forms.Form:
+    """The filter set's own form as a list page shows it: `fields`, in that order."""
+    # Unbound, showing `data`: the selector's filter set validates the values and reports
+    # errors in the results, which htmx swaps, so the form never shows a stale error state.
+    form = filterset().form
+    form.initial = data or {}
+    form.fields = {name: form.fields[name] for name in fields}
+    for field in form.fields.values():
+        # Each control reloads the list itself; the <form> supplies the target and includes
+        # every value, so the query string is the same with or without JavaScript.
+        field.widget.attrs["hx-get"] = url
+    return form
 
 
-class LiveFilterForm(forms.Form):
-    """A list's GET form that renders only: the selector's FilterSet validates the values.
-
-    Each control reloads the list itself (`hx-get`); the <form> supplies the target and
-    includes every value, so the query string is the same with or without JavaScript.
-    """
-
-    def __init__(self, *args, url: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs["hx-get"] = url
-
-
-class TaskFilterForm(LiveFilterForm):
-    """TaskFilter's fields, under TaskFilter's names (tasks.filters)."""
-
-    search = forms.CharField(
-        required=False,
-        label="Search tasks",
-        widget=_live_search("task-search", "Search titles and descriptions"),
-    )
-    status = forms.CharField(
-        required=False,
-        widget=forms.Select(choices=[("", "Any status"), *Task.Status.choices]),
-    )
-    priority = forms.CharField(
-        required=False, widget=forms.Select(choices=[("", "Any priority"), *PRIORITY_CHOICES])
-    )
-    tag = forms.CharField(required=False)
-    due = forms.CharField(
-        required=False, widget=forms.Select(choices=[("", "Any time"), *DUE_CHOICES])
-    )
-    ordering = forms.CharField(
-        required=False, label="Sort by", widget=forms.Select(choices=ORDERING_CHOICES)
-    )
-    archived = forms.CharField(
-        required=False,
-        label="Show",
-        widget=forms.Select(choices=[("", "Current tasks"), ("true", "Archived tasks")]),
-    )
-
-    def __init__(self, *args, **kwargs):
-        # Ids of its own: the list page also holds the create form and inline edit forms.
-        kwargs.setdefault("auto_id", "filter-%s")
-        super().__init__(*args, **kwargs)
+def task_filter_form(data, *, url: str) -> forms.Form:
+    """The task list's filters (TaskFilter's), those a person sets; the API takes them all."""
+    shown = ("search", "status", "priority", "tag", "due", "ordering", "archived")
+    return filter_form(TaskFilter, data, url=url, fields=shown)
 
 
 class NoteForm(forms.Form):
@@ -168,11 +135,6 @@ def note_form_data(note: Note) -> dict:
     }
 
 
-class NoteSearchForm(LiveFilterForm):
-    """NoteFilter's search box (tasks.filters)."""
-
-    search = forms.CharField(
-        required=False,
-        label="Search notes",
-        widget=_live_search("note-search", "Search titles and text"),
-    )
+def note_filter_form(data, *, url: str) -> forms.Form:
+    """The note list's search box (NoteFilter's)."""
+    return filter_form(NoteFilter, data, url=url, fields=("search",))

@@ -51,7 +51,7 @@ class Listing:
     kind: str
     select: Callable
     url_name: str
-    filter_form: type[forms.LiveFilterForm]
+    filter_form: Callable  # (data, *, url) -> the list's filter form (tasks.forms)
     count: Callable | None = None  # a cheaper count of select's rows (a cached one)
     cache_pages: bool = False  # GET pages from tasks.pagecache (task writes retire them)
 
@@ -64,11 +64,11 @@ TASKS = Listing(
     "task",
     selectors.task_list,
     "tasks:list",
-    forms.TaskFilterForm,
+    forms.task_filter_form,
     count=selectors.task_count,
     cache_pages=True,
 )
-NOTES = Listing("note", selectors.note_list, "tasks:note-list", forms.NoteSearchForm)
+NOTES = Listing("note", selectors.note_list, "tasks:note-list", forms.note_filter_form)
 
 
 # --- helpers -------------------------------------------------------------------------

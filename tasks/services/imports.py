@@ -50,6 +50,11 @@ class ImportResult:
     notes: int
 
 
+# A row read from the file, the object it makes, and its tag names.
+TaskEntry = tuple[ImportRow, Task, list[str]]
+NoteEntry = tuple[ImportRow, Note, list[str]]
+
+
 def _add_errors(row: ImportRow, error: ValidationError) -> None:
     """The rule's messages, except on fields whose shape the reader already refused."""
     for name, messages in error.message_dict.items():
@@ -57,6 +62,7 @@ def _add_errors(row: ImportRow, error: ValidationError) -> None:
 
 
 def _check_past(row: ImportRow, names: Iterable[str], now) -> None:
+    """None of these times is in the future."""
     for name in names:
         value = row.values.get(name)
         if value is not None and value > now:
@@ -121,6 +127,7 @@ def _import_note(owner: User, row: ImportRow, now) -> Note:
 
 
 def _owned_task_ids(owner: User, ids: set[int]) -> set[int]:
+    """Those of these task ids that are the owner's."""
     ids = sorted(ids)
     found: set[int] = set()
     for start in range(0, len(ids), IMPORT_BATCH):
@@ -152,6 +159,49 @@ def _insert(model, objects: list, tag_names: list[list[str]], tags: dict[str, Ta
     through.objects.bulk_create(links, batch_size=IMPORT_BATCH)
 
 
+def _file_tasks(owner: User, rows: Sequence[ImportRow], now) -> tuple[list[TaskEntry], dict]:
+    """The file's tasks checked, with their tag names, and each by its id in the file."""
+    tasks: list[TaskEntry] = []
+    task_by_ref: dict[int, Task] = {}
+    for row in rows:
+        if row.kind != "task":
+            continue
+        task = _import_task(owner, row, now)
+        tasks.append((row, task, _import_tags(row)))
+        if row.ref in task_by_ref:
+            row.errors.setdefault("id", [f"Another task in this file has id {row.ref}."])
+        elif row.ref is not None:
+            task_by_ref[row.ref] = task
+    return tasks, task_by_ref
+
+
+def _file_notes(
+    owner: User, rows: Sequence[ImportRow], now, task_by_ref: dict[int, Task]
+) -> list[NoteEntry]:
+    """The file's notes checked, with their tag names; each one's task must exist."""
+    notes = [
+        (row, _import_note(owner, row, now), _import_tags(row))
+        for row in rows
+        if row.kind == "note"
+    ]
+    outside = {row.task_ref for row, _, _ in notes if row.task_ref is not None}
+    owned = _owned_task_ids(owner, outside - task_by_ref.keys())
+    for row, _, _ in notes:
+        ref = row.task_ref
+        if ref is not None and ref not in task_by_ref and ref not in owned:
+            row.errors.setdefault(
+                "task_id", [f"No task has id {ref}, in this file or in your account."]
+            )
+    return notes
+
+
+def _check_kinds(rows: Sequence[ImportRow]) -> None:
+    """Every row is a task or a note."""
+    for row in rows:
+        if row.kind not in ("task", "note"):
+            row.errors.setdefault("kind", ["Use task or note."])
+
+
 @transaction.atomic
 def data_import(*, owner: User, rows: Sequence[ImportRow]) -> ImportResult:
     """Add a file's tasks and notes to the owner's, all or nothing.
@@ -164,30 +214,9 @@ def data_import(*, owner: User, rows: Sequence[ImportRow]) -> ImportResult:
     invalid row raises ImportInvalid with every invalid row, and nothing is written.
     """
     now = timezone.now()
-    tasks: list[tuple[ImportRow, Task, list[str]]] = []
-    notes: list[tuple[ImportRow, Note, list[str]]] = []
-    task_by_ref: dict[int, Task] = {}
-    for row in rows:
-        if row.kind == "task":
-            task = _import_task(owner, row, now)
-            tasks.append((row, task, _import_tags(row)))
-            if row.ref in task_by_ref:
-                row.errors.setdefault("id", [f"Another task in this file has id {row.ref}."])
-            elif row.ref is not None:
-                task_by_ref[row.ref] = task
-        elif row.kind == "note":
-            notes.append((row, _import_note(owner, row, now), _import_tags(row)))
-        else:
-            row.errors.setdefault("kind", ["Use task or note."])
-
-    outside = {row.task_ref for row, _, _ in notes if row.task_ref is not None}
-    owned = _owned_task_ids(owner, outside - task_by_ref.keys())
-    for row, _, _ in notes:
-        ref = row.task_ref
-        if ref is not None and ref not in task_by_ref and ref not in owned:
-            row.errors.setdefault(
-                "task_id", [f"No task has id {ref}, in this file or in your account."]
-            )
+    tasks, task_by_ref = _file_tasks(owner, rows, now)
+    notes = _file_notes(owner, rows, now, task_by_ref)
+    _check_kinds(rows)
 
     invalid = [row for row in rows if row.errors]
     if invalid:

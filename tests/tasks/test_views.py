@@ -2,6 +2,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import yaml
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -197,6 +198,18 @@ def test_task_list_page_has_the_elements_the_browser_tests_use(owner, task):
         r'<(?:input|select|textarea)(?![^>]*type="hidden")[^>]*id="([^"]+)"', page
     ):
         assert f'<label for="{input_id}">' in page, input_id
+
+
+def test_the_filter_form_offers_exactly_the_values_the_api_documents(owner, client):
+    """One filter set (TaskFilter) makes the page's form and the API's parameters."""
+    schema = yaml.safe_load(client.get(reverse("api-schema")).content)
+    parameters = schema["paths"]["/api/v1/tasks/"]["get"]["parameters"]
+    documented = {p["name"]: set(p["schema"].get("enum", ())) for p in parameters}
+    page = html(owner.get(LIST))
+    for name in ("status", "priority", "due", "ordering", "archived"):
+        select = re.search(rf'<select name="{name}".*?</select>', page, re.DOTALL)[0]
+        offered = set(re.findall(r'<option value="([^"]*)"', select)) - {""}
+        assert offered == documented[name], name
 
 
 def test_the_page_has_no_inline_script_style_or_event_attribute(owner, task, note):
