@@ -72,11 +72,6 @@ class CachedUserJWTAuthentication(JWTAuthentication):
         return user
 
 
-# Nothing sets this request attribute any more. tasks.pagecache still imports the name on
-# this branch; the cache branch drops that import: delete these lines at the merge.
-CACHE_READS = "cache_reads"
-
-
 class CachedUserJWTScheme(SimpleJWTScheme):
     """Describe CachedUserJWTAuthentication in the OpenAPI schema as simplejwt's Bearer JWT."""
 

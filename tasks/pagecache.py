@@ -22,7 +22,6 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.authentication import CACHE_READS
 from tasks import selectors
 
 CSRF_PLACEHOLDER = "csrf-placeholder-9f2c4e"  # a CSRF token is letters and digits only
@@ -63,17 +62,8 @@ def answer_cached(request, build: Callable[[], dict], *, seconds: int) -> dict:
 
 
 def answer_key(request, user_id) -> str:
-    """Where answer_cached keeps this URL's answer for this user.
-
-    Known from the user's id alone, so a bearer request reads it in the round trip that
-    reads its user (accounts.authentication, TaskViewSet.cache_keys_read_with_user).
-    Worked out once per request: building the absolute URL checks the host and scheme.
-    """
-    known = getattr(request, "_answer_key", None)
-    if known is None or known[0] != user_id:
-        known = (user_id, _key("answer", user_id, (request.build_absolute_uri(),)))
-        request._answer_key = known
-    return known[1]
+    """Where answer_cached keeps this URL's answer for this user (its links are absolute)."""
+    return _key("answer", user_id, (request.build_absolute_uri(),))
 
 
 def _key(kind: str, user_id, shown: tuple) -> str:
@@ -84,9 +74,7 @@ def _key(kind: str, user_id, shown: tuple) -> str:
 def _cached(request, key: str, build: Callable, seconds: int):
     """build(), or its value cached at `key` for the user's generation, day and zone."""
     shown_for = (timezone.localdate().isoformat(), timezone.get_current_timezone_name())
-    generation, stored = selectors.task_cache_lookup(
-        user=request.user, key=key, reads=getattr(request, CACHE_READS, None)
-    )
+    generation, stored = selectors.task_cache_lookup(user=request.user, key=key)
     if stored is not None and stored[0] == shown_for:
         return stored[1]
     value = build()

@@ -93,17 +93,14 @@ def task_count(*, user: User, filters, tasks: QuerySet[Task]) -> int:
     return counts[signature]
 
 
-def task_cache_lookup(*, user: User, key: str, reads: dict | None = None) -> tuple[str, object]:
+def task_cache_lookup(*, user: User, key: str) -> tuple[str, object]:
     """(the user's task generation, the value cached at `key` for that generation).
 
-    One cache round trip, or none when `reads` (accounts.authentication's CACHE_READS)
-    already holds both. Anything stored with task_cache_store under an older generation
+    One cache round trip. Anything stored with task_cache_store under an older generation
     reads as missing (None): every task or tag write retires it.
     """
     generation_key = generation_cache_key(user.pk)
-    found = reads if reads and generation_key in reads and key in reads else None
-    if found is None:
-        found = cache.get_many([generation_key, key])
+    found = cache.get_many([generation_key, key])
     generation = found.get(generation_key) or _generation(user)
     stored = found.get(key)
     if stored is None or stored[0] != generation:

@@ -33,7 +33,6 @@ from core.api.schema import (
     SelectorFilterBackend,
 )
 from core.http.middleware import activate_user_timezone
-from tasks import cache as task_cache
 from tasks import calendar, exchange, pagecache, selectors, services
 from tasks.api import serializers
 from tasks.filters import NoteFilter, TaskFilter
@@ -250,15 +249,6 @@ class TaskViewSet(OwnedViewSet):
 
     def get_queryset(self):
         return selectors.task_list(user=self.request.user, filters=self.request.query_params)
-
-    def cache_keys_read_with_user(self, user_id) -> list[str]:
-        """A list or detail GET's cached answer, read in the round trip that reads the user."""
-        if self.request.method != "GET" or self.action not in ("list", "retrieve"):
-            return []
-        return [
-            task_cache.generation_cache_key(user_id),
-            pagecache.answer_key(self.request, user_id),
-        ]
 
     def get_object(self):
         return selectors.task_get(user=self.request.user, pk=self.kwargs["pk"])

@@ -55,20 +55,8 @@ def task_create(
     else:
         # One INSERT is atomic by itself: no BEGIN and COMMIT, two round trips fewer.
         task.save()
-        _known_to_have_no_tags(task)
     cache.stats_invalidate(owner=owner)
     return task
-
-
-def _known_to_have_no_tags(task: Task) -> None:
-    """Set the task's tags as prefetch_related would, to none: showing it reads nothing.
-
-    An empty queryset would still build its SQL on every read; a filled result cache
-    (what prefetch_related_objects stores) is a plain list.
-    """
-    tags = task.tags.all()
-    tags._result_cache, tags._prefetch_done = [], True
-    task._prefetched_objects_cache = {"tags": tags}
 
 
 def task_lock(task: Task) -> Task:

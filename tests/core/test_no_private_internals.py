@@ -16,20 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SCANNED = ("accounts", "tasks", "core", "config", "bench", "tests")
 PROJECT = {*SCANNED, "manage"}
 
-# Findings another branch of issue 13 removes; each entry must still be found (a stale
-# one fails too), so the merge that removes a finding deletes its entry here.
-EXPECTED = {
-    # _known_to_have_no_tags fills a queryset's result cache by hand: removed by the cache
-    # branch.
-    ("tasks/services/tasks.py", "_result_cache"),
-    ("tasks/services/tasks.py", "_prefetch_done"),
-    ("tasks/services/tasks.py", "_prefetched_objects_cache"),
-    # request._answer_key: the cache branch rewrites tasks/pagecache.py. An underscore
-    # attribute hung on Django's request cannot be told from the request's own internals:
-    # if it survives the merge, give it a public name.
-    ("tasks/pagecache.py", "_answer_key"),
-}
-
 
 def project_files(root: Path) -> list[Path]:
     files = [path for path in root.glob("*.py")]
@@ -50,8 +36,7 @@ def findings_in(tmp_path: Path, source: str) -> list[str]:
 
 def test_the_tree_uses_no_private_internals():
     found = scan(ROOT, project_files(ROOT), PROJECT)
-    assert [str(f) for f in found if (f.path, f.name) not in EXPECTED] == []
-    assert EXPECTED - {(f.path, f.name) for f in found} == set(), "stale EXPECTED entries"
+    assert [str(f) for f in found] == []
 
 
 @pytest.mark.parametrize(
