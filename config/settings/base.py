@@ -133,21 +133,25 @@ if DATABASE_REPLICA_URL:
 
 # --- Cache --------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="taskflow"),
-            "OPTIONS": {
-                # A hung Redis must not hang workers: fail fast instead.
-                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
-                "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
-                # Redis down degrades caching to misses instead of 500s; /ready/ reports it.
-                "IGNORE_EXCEPTIONS": True,
-            },
-        }
+
+
+def redis_cache(url: str, **options) -> dict:
+    """A django-redis cache at `url` that fails fast: a hung Redis must not hang workers."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="taskflow"),
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+            **options,
+        },
     }
+
+
+if REDIS_URL:
+    # Redis down degrades caching to misses instead of 500s; /ready/ reports it.
+    CACHES = {"default": redis_cache(REDIS_URL, IGNORE_EXCEPTIONS=True)}
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -158,15 +162,7 @@ else:
 # core.ratelimit catches redis-py's and decides (RATELIMIT_FAIL_OPEN, docs/security.md).
 RATELIMIT_REDIS_URL = env.str("RATELIMIT_REDIS_URL", default=REDIS_URL)
 if RATELIMIT_REDIS_URL:
-    CACHES["ratelimit"] = {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": RATELIMIT_REDIS_URL,
-        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="taskflow"),
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
-            "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
-        },
-    }
+    CACHES["ratelimit"] = redis_cache(RATELIMIT_REDIS_URL)
 else:
     CACHES["ratelimit"] = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
