@@ -1,48 +1,112 @@
-"""The one seam between task data and the cache: every key of the tasks app lives here.
+"""The tasks app's one cache seam: every task key, and each owner's generation, live here.
 
-Temporary home of the keys the services used to own; see issue 13.
+What is cached (API answers, the task list's rows, counts, dashboard figures) is stored
+with the owner's generation, a token that tasks.signals replaces after every write to their
+tasks, tags or notes, through any door: services, the admin, imports, the shell, cascades.
+Anything stored under an older generation reads as missing. Queryset .update() and
+.delete() send no signal per row: their callers call owners_changed themselves.
+
+What a user can make the cache hold is bounded:
+- only requests whose query string has known parameters, one value each, are stored
+  (signature_of); anything else is computed and not stored;
+- each owner has SLOTS[kind] entries per kind: an entry's slot is a hash of what it
+  shows, so a new entry replaces whatever held its slot (a direct-mapped cache).
 """
 
-from collections.abc import Iterable
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+GENERATION_SECONDS = 3600
+SLOTS = {"answer": 64, "rows": 32, "count": 32, "dashboard": 2}
+# How long an entry lives if no write retires it first. The dashboard says "completed 5
+# minutes ago": it must not drift far.
+SECONDS = {"answer": 600, "rows": 600, "count": 600, "dashboard": 60}
 
 
-def stats_cache_key(user_id: int) -> str:
-    return f"tasks:stats:{user_id}"
+def _generation_key(owner_id: int) -> str:
+    return f"tasks:generation:{owner_id}"
 
 
-def generation_cache_key(user_id: int) -> str:
-    """Where the user's task generation lives: a token replaced by every task or tag write.
+def owners_changed(*, owner_ids: Iterable[int]) -> None:
+    """Retire everything cached for these owners: now, and again at commit.
 
-    List counts, cached pages and API answers are stored under (or with) a generation;
-    anything of an older one is ignored (tasks.selectors.task_cache_lookup).
+    Now, so the rest of this transaction reads fresh data; at commit, because a request
+    running alongside may have stored data from before the write under the new generation.
     """
-    return f"tasks:generation:{user_id}"
-
-
-def dashboard_cache_key(user_id: int) -> str:
-    return f"tasks:dashboard:{user_id}"
-
-
-OWNER_CACHE_KEYS = (stats_cache_key, generation_cache_key, dashboard_cache_key)
-
-
-def stats_invalidate(*, owner: User) -> None:
-    """Drop the owner's cached figures and list counts (stats_invalidate_many)."""
-    stats_invalidate_many(owner_ids=[owner.pk])
-
-
-def stats_invalidate_many(*, owner_ids: Iterable[int]) -> None:
-    """Drop these owners' cached dashboard figures and list counts, now and at commit.
-
-    Now, so the rest of this transaction reads fresh figures; at commit, because a request
-    running alongside may have cached figures from before the write in between.
-    """
-    keys = [key(owner_id) for owner_id in owner_ids for key in OWNER_CACHE_KEYS]
+    keys = [_generation_key(owner_id) for owner_id in set(owner_ids)]
+    if not keys:
+        return
     if transaction.get_connection().in_atomic_block:
         cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))  # at once outside a transaction
+
+
+def signature_of(params, *, known: Iterable[str]) -> tuple | None:
+    """The query string as a sorted tuple, or None (not to be stored) if it holds a
+    parameter not in `known` or one given more than once."""
+    known = frozenset(known)
+    pairs = []
+    for name, values in params.lists():
+        if name not in known or len(values) != 1:
+            return None
+        pairs.append((name, values[0]))
+    return tuple(sorted(pairs))
+
+
+def remembered(*, owner_id: int, kind: str, signature: tuple | None, build: Callable):
+    """build(), or its value as cached for this owner, `kind` and `signature`.
+
+    One cache round trip on a hit. `signature` None means: compute, store nothing. Values
+    are kept for the current date and time zone only (due and overdue move with them);
+    an exception from build() stores nothing.
+    """
+    if signature is None:
+        return build()
+    shown = (
+        kind,
+        signature,
+        timezone.localdate().isoformat(),
+        timezone.get_current_timezone_name(),
+    )
+    digest = hashlib.sha256(repr(shown).encode()).hexdigest()
+    key = f"tasks:{kind}:{owner_id}:{int(digest[:8], 16) % SLOTS[kind]}"
+    generation_key = _generation_key(owner_id)
+    found = cache.get_many([generation_key, key])
+    generation = found.get(generation_key) or _generation_start(generation_key)
+    stored = found.get(key)
+    if stored is not None and stored[:2] == (generation, digest):
+        return stored[2]
+    value = build()
+    if generation is not None:
+        cache.set(key, (generation, digest, value), SECONDS[kind])
+    return value
+
+
+def remembered_count(*, owner_id: int, filters, counted: Iterable[str], build: Callable) -> int:
+    """build(), a list's row count, cached for the filters that change it (`counted`):
+    every page of one filtered list shares it. Unfiltered counts are cheap (the owner's
+    counts row) and not stored."""
+    counted = frozenset(counted)
+    pairs = tuple(sorted((k, tuple(v)) for k, v in filters.lists() if k in counted and any(v)))
+    signature = pairs or None
+    return remembered(owner_id=owner_id, kind="count", signature=signature, build=build)
+
+
+def entries_held(*, owner_id: int) -> int:
+    """How many entries the cache holds for this owner, of any generation (for tests)."""
+    keys = [f"tasks:{kind}:{owner_id}:{slot}" for kind, n in SLOTS.items() for slot in range(n)]
+    return len(cache.get_many(keys))
+
+
+def _generation_start(key: str) -> str | None:
+    """A new generation, only ever added, never overwritten (a reader can't revive a
+    retired one); None when the cache is unreachable, so nothing is stored."""
+    fresh = secrets.token_hex(8)
+    if cache.add(key, fresh, GENERATION_SECONDS):
+        return fresh
+    return cache.get(key)

@@ -140,3 +140,38 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"Reminder to {self.user_id} for {self.local_date}"
+
+
+class TaskCounts(models.Model):
+    """How many tasks an owner has in each bucket, kept in the writes' own transactions.
+
+    A list's total comes from here, not from a COUNT(*) over the owner's rows (tens of ms
+    for 100,000 tasks, and a cached count would be retired by every write). tasks.signals
+    keeps it exact for single-row writes; bulk writes call tasks.counts.
+    """
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="task_counts",
+    )
+    # Tasks not archived, by status; archived tasks (done ones only) in one bucket.
+    todo = models.PositiveIntegerField(default=0)
+    in_progress = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    archived = models.PositiveIntegerField(default=0)
+
+    BUCKETS = ("todo", "in_progress", "done", "archived")
+
+    def __str__(self):
+        return f"Task counts of {self.owner_id}"
+
+    @staticmethod
+    def bucket_of(status: str, archived: bool) -> str:
+        return "archived" if archived else status
+
+    @property
+    def current(self) -> int:
+        """Tasks the list shows by default: every one not archived."""
+        return self.todo + self.in_progress + self.done

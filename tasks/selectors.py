@@ -1,12 +1,10 @@
 """Every read of tasks, tags and notes, always scoped to one user."""
 
 import logging
-import secrets
 import zoneinfo
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -15,15 +13,12 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from tasks.cache import dashboard_cache_key, generation_cache_key, stats_cache_key
+from tasks import counts
 from tasks.filters import NoteFilter, TaskFilter
 from tasks.models import Note, ReminderLog, Tag, Task
 
 logger = logging.getLogger(__name__)
 
-STATS_CACHE_SECONDS = 300
-COUNTS_CACHE_SECONDS = 3600
-COUNTS_PER_USER = 32  # distinct filter combinations remembered per user
 # What tasks.api.serializers.task_representation shows, read without model instances.
 TASK_ROW_FIELDS = (
     "id",
@@ -40,8 +35,7 @@ TASK_ROW_FIELDS = (
 )
 # Query parameters that page a list: they neither filter nor sort it.
 NOT_FILTERS = frozenset({"page", "page_size", "cursor", "format"})
-# The parameters that change how many rows a task list has. Anything else (paging, sort
-# order, a client's cache-buster such as `_=1700000000`) shares the cached count.
+# The parameters that change how many rows a task list has (paging and order do not).
 COUNTED_FILTERS = frozenset(TaskFilter.base_filters) - {"ordering"}
 TAGS_BY_NAME = Prefetch("tags", queryset=Tag.objects.only("id", "name").order_by("name"))
 
@@ -73,63 +67,22 @@ def task_list(*, user: User, filters=None) -> QuerySet[Task]:
 
 
 def task_count(*, user: User, filters, tasks: QuerySet[Task]) -> int:
-    """How many rows `tasks` (task_list with these filters) holds, cached per user.
+    """How many rows `tasks` (task_list with these filters) holds.
 
-    Counts are kept per task generation, which every service that writes the user's tasks
-    or tags replaces (services.stats_invalidate), so a count is never stale after a write;
-    "today" is part of the key, because due and overdue filters move with it. For an owner
-    of 100,000 tasks this saves a COUNT over all of them on every page of the list.
+    Unfiltered, by status or archived (what the list and sync ask most), from the owner's
+    counts row: one row read instead of a COUNT over 100,000 tasks, exact after every
+    write. Any other filter counts the rows.
     """
-    key = f"tasks:counts:{user.pk}:{_generation(user)}"
-    signature = _count_signature(filters)
-    counts = cache.get(key) or {}
-    if signature not in counts:
-        if len(counts) >= COUNTS_PER_USER:
-            counts.clear()
-        # Stored under the generation read before counting: if a write replaces it
-        # meanwhile, this count is simply never read.
-        counts[signature] = tasks.count()
-        cache.set(key, counts, COUNTS_CACHE_SECONDS)
-    return counts[signature]
-
-
-def task_cache_lookup(*, user: User, key: str) -> tuple[str, object]:
-    """(the user's task generation, the value cached at `key` for that generation).
-
-    One cache round trip. Anything stored with task_cache_store under an older generation
-    reads as missing (None): every task or tag write retires it.
-    """
-    generation_key = generation_cache_key(user.pk)
-    found = cache.get_many([generation_key, key])
-    generation = found.get(generation_key) or _generation(user)
-    stored = found.get(key)
-    if stored is None or stored[0] != generation:
-        return generation, None
-    return generation, stored[1]
-
-
-def task_cache_store(*, key: str, generation: str, value, seconds: int) -> None:
-    """Cache `value` at `key` for as long as the user's generation stays `generation`."""
-    cache.set(key, (generation, value), seconds)
-
-
-def _generation(user: User) -> str:
-    """The user's current task generation, starting a new one if there is none.
-
-    Only ever added, never overwritten: a reader can't bring back a retired generation.
-    """
-    key = generation_cache_key(user.pk)
-    generation = cache.get(key)
-    if generation is None:
-        fresh = secrets.token_hex(8)
-        generation = fresh if cache.add(key, fresh, COUNTS_CACHE_SECONDS) else cache.get(key)
-    return generation or secrets.token_hex(8)  # the cache is unreachable: nothing is kept
-
-
-def _count_signature(filters) -> str:
-    pairs = filters.lists() if hasattr(filters, "lists") else (filters or {}).items()
-    counted = sorted((name, value) for name, value in pairs if name in COUNTED_FILTERS)
-    return repr((timezone.localdate().isoformat(), counted))
+    counted = {name for name in (filters or {}) if name in COUNTED_FILTERS and filters.get(name)}
+    if counted <= {"status", "archived"}:
+        archived = (filters or {}).get("archived") == "true"
+        status = (filters or {}).get("status") or None
+        if not (archived and status):
+            owner_counts = counts.counts_of(user.pk)
+            if archived:
+                return owner_counts.archived
+            return getattr(owner_counts, status) if status else owner_counts.current
+    return tasks.count()
 
 
 def task_rows(tasks: QuerySet[Task]) -> list[dict]:
@@ -172,18 +125,14 @@ def task_choices(*, user: User) -> QuerySet[Task]:
 
 
 def task_stats(*, user: User) -> dict:
-    """Counts by status and priority, overdue and due today (cached; services invalidate).
+    """Counts by status and priority, overdue, due today and due this week.
 
     Archived tasks are left out. "Today" is the current time zone's (the user's, activated by
-    core.http.middleware); cached figures are for one date and recounted on another.
+    core.http.middleware).
     """
-    key = stats_cache_key(user.pk)
     today = timezone.localdate()
-    cached = cache.get(key)
-    if cached is not None and cached["date"] == today.isoformat():
-        return cached["stats"]
     open_tasks = ~Q(status=Task.Status.DONE)
-    counts = Task.objects.filter(owner=user, archived_at__isnull=True).aggregate(
+    figures = Task.objects.filter(owner=user, archived_at__isnull=True).aggregate(
         total=Count("id"),
         **{f"status_{s.value}": Count("id", filter=Q(status=s)) for s in Task.Status},
         **{f"priority_{p.name.lower()}": Count("id", filter=Q(priority=p)) for p in Task.Priority},
@@ -193,40 +142,27 @@ def task_stats(*, user: User) -> dict:
             "id", filter=open_tasks & Q(due_date__gte=today, due_date__lte=today + timedelta(6))
         ),
     )
-    stats = {
-        "total": counts["total"],
-        "by_status": {s.value: counts[f"status_{s.value}"] for s in Task.Status},
+    return {
+        "total": figures["total"],
+        "by_status": {s.value: figures[f"status_{s.value}"] for s in Task.Status},
         "by_priority": {
-            p.name.lower(): counts[f"priority_{p.name.lower()}"] for p in Task.Priority
+            p.name.lower(): figures[f"priority_{p.name.lower()}"] for p in Task.Priority
         },
-        "overdue": counts["overdue"],
-        "due_today": counts["due_today"],
-        "due_this_week": counts["due_this_week"],
+        "overdue": figures["overdue"],
+        "due_today": figures["due_today"],
+        "due_this_week": figures["due_this_week"],
     }
-    cache.set(key, {"date": today.isoformat(), "stats": stats}, STATS_CACHE_SECONDS)
-    return stats
 
 
 def task_dashboard(*, user: User, days: int) -> dict:
-    """The dashboard's figures in one cache read: task_stats, completions per day (`days`)
-    and the recently completed tasks (as dicts of pk, title, completed_at).
-
-    Dropped by the same writes as task_stats; recounted on another day or in another zone.
-    """
-    key = dashboard_cache_key(user.pk)
-    stamp = (timezone.localdate().isoformat(), timezone.get_current_timezone_name(), days)
-    cached = cache.get(key)
-    if cached is not None and cached["stamp"] == stamp:
-        return cached
+    """The dashboard's figures: task_stats, completions per day (`days`) and the recently
+    completed tasks (as dicts of pk, title, completed_at)."""
     recent = task_recently_completed(user=user).values("pk", "title", "completed_at")
-    dashboard = {
-        "stamp": stamp,
+    return {
         "stats": task_stats(user=user),
         "completions": task_completions_per_day(user=user, days=days),
         "recent": list(recent),
     }
-    cache.set(key, dashboard, STATS_CACHE_SECONDS)
-    return dashboard
 
 
 def task_completions_per_day(*, user: User, days: int = 14) -> list[tuple]:

@@ -15,8 +15,10 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import (
     require_GET,
@@ -27,13 +29,11 @@ from django.views.decorators.http import (
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from tasks import calendar, charts, exchange, forms, pagecache, selectors, services
-from tasks.filters import DUE_CHOICES, PRIORITY_CHOICES
+from tasks import cache, calendar, charts, exchange, forms, selectors, services
+from tasks.filters import DUE_CHOICES, PRIORITY_CHOICES, TaskFilter
 from tasks.models import Task
 
 PAGE_SIZE = 20
-PAGE_SECONDS = 600  # a cached list page; any task write retires it sooner
-DASHBOARD_SECONDS = 60  # its "completed 5 minutes ago" must not drift far
 CHART_DAYS = 14
 NEW_TASK_IDS = "new-task-%s"  # auto_id: the create form shares its page with filters and rows
 NEW_NOTE_IDS = "new-note-%s"
@@ -52,8 +52,11 @@ class Listing:
     select: Callable
     url_name: str
     filter_form: Callable  # (data, *, url) -> the list's filter form (tasks.forms)
-    count: Callable | None = None  # a cheaper count of select's rows (a cached one)
-    cache_pages: bool = False  # GET pages from tasks.pagecache (task writes retire them)
+    count: Callable | None = None  # a cheaper count of select's rows
+    # The query parameters of a list whose results fragment may be cached (tasks.cache);
+    # None: never cached. The fragment holds no CSRF token: its rows' buttons submit the
+    # page's one #row-actions form (the `form` attribute).
+    cached_params: frozenset | None = None
 
     @property
     def template(self) -> str:
@@ -66,7 +69,7 @@ TASKS = Listing(
     "tasks:list",
     forms.task_filter_form,
     count=selectors.task_count,
-    cache_pages=True,
+    cached_params=frozenset(TaskFilter.base_filters) | {"page"},
 )
 NOTES = Listing("note", selectors.note_list, "tasks:note-list", forms.note_filter_form)
 
@@ -135,32 +138,35 @@ def _filter_messages(error: ValidationError, form) -> list[str]:
 def _list_page(request, listing: Listing, **context):
     """A filtered, paginated list: the whole page, or only its results for an htmx GET.
 
-    The task list's GET pages come from the user's page cache (tasks.pagecache).
+    The task list's results come from the owner's cache when its query string can be
+    cached (tasks.cache); the rest of the page is rendered for each request.
     """
+    filter_form = listing.filter_form(request.GET or None, url=reverse(listing.url_name))
+    context = context | {"filter_form": filter_form, "filter_errors": []}
+    context.setdefault("next", request.get_full_path())
+    try:
+        rows = listing.select(user=request.user, filters=request.GET)
+    except ValidationError as error:
+        rows, context["filter_errors"] = [], _filter_messages(error, filter_form)
 
-    def full_context() -> dict:
-        filter_form = listing.filter_form(request.GET or None, url=reverse(listing.url_name))
-        try:
-            rows = listing.select(user=request.user, filters=request.GET)
-            filter_errors = []
-        except ValidationError as error:
-            rows, filter_errors = [], _filter_messages(error, filter_form)
+    def results() -> str:
         paginator = Paginator(rows, PAGE_SIZE)
-        if not filter_errors:
+        if not context["filter_errors"]:
             paginator.count = _count(request, listing, request.GET, rows)  # a cached_property
-        return context | {
-            "page_obj": paginator.get_page(request.GET.get("page")),
-            "filter_form": filter_form,
-            "filter_errors": filter_errors,
-            "next": context.get("next", request.get_full_path()),
-        }
+        page = {"page_obj": paginator.get_page(request.GET.get("page"))}
+        return render_to_string(
+            f"{listing.template}#{listing.kind}-results", context | page, request
+        )
 
-    template = listing.template
+    cacheable = request.method == "GET" and listing.cached_params and not context["filter_errors"]
+    signature = cache.signature_of(request.GET, known=listing.cached_params) if cacheable else None
+    html = cache.remembered(
+        owner_id=request.user.pk, kind="rows", signature=signature, build=results
+    )
+    context["results"] = mark_safe(html)  # noqa: S308 (a template's output)
     if _fragment(request) and request.method == "GET":
-        template += f"#{listing.kind}-results"
-    if listing.cache_pages:
-        return pagecache.render_cached(request, template, full_context, seconds=PAGE_SECONDS)
-    return render(request, template, full_context())
+        return HttpResponse(context["results"])
+    return render(request, listing.template, context)
 
 
 def _created(request, listing: Listing, obj, form, blank_form):
@@ -240,18 +246,21 @@ def _stat_groups(stats: dict) -> list[tuple[str, list[dict]]]:
 @login_required
 @require_GET
 def dashboard(request):
-    def context() -> dict:
-        figures = selectors.task_dashboard(user=request.user, days=CHART_DAYS)
-        return {
-            "stats": figures["stats"],
-            "stat_groups": _stat_groups(figures["stats"]),
-            "chart": charts.bar_chart(figures["completions"]),
-            "recently_completed": figures["recent"],
+    def figures() -> str:
+        data = selectors.task_dashboard(user=request.user, days=CHART_DAYS)
+        context = {
+            "stats": data["stats"],
+            "stat_groups": _stat_groups(data["stats"]),
+            "chart": charts.bar_chart(data["completions"]),
+            "recently_completed": data["recent"],
         }
+        return render_to_string("tasks/dashboard.html#dashboard-figures", context, request)
 
-    return pagecache.render_cached(
-        request, "tasks/dashboard.html", context, seconds=DASHBOARD_SECONDS
+    # The figures fragment holds nothing of the user but their tasks (and no CSRF token).
+    html = cache.remembered(
+        owner_id=request.user.pk, kind="dashboard", signature=("page", CHART_DAYS), build=figures
     )
+    return render(request, "tasks/dashboard.html", {"figures_html": mark_safe(html)})  # noqa: S308 (rendered above)
 
 
 # --- tasks ---------------------------------------------------------------------------

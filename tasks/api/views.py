@@ -33,7 +33,7 @@ from core.api.schema import (
     SelectorFilterBackend,
 )
 from core.http.middleware import activate_user_timezone
-from tasks import calendar, exchange, pagecache, selectors, services
+from tasks import cache, calendar, exchange, selectors, services
 from tasks.api import serializers
 from tasks.filters import NoteFilter, TaskFilter
 from tasks.models import Note, Tag, Task
@@ -194,8 +194,9 @@ def owned_schema(tag: str, item, request, **overrides):
     )
 
 
-# A list page or task as answered, cached until the caller's next task write (pagecache).
-ANSWER_SECONDS = 600
+# The query parameters a cached list answer may have (tasks.cache): anything else, such as
+# a client's cache-buster, is answered but not stored.
+LIST_PARAMS = frozenset(TaskFilter.base_filters) | {"page", "page_size", "cursor"}
 CURSOR_ORDERINGS = {"-created_at", "created_at", "-updated_at", "updated_at"}
 CURSOR = OpenApiParameter(
     "cursor",
@@ -260,12 +261,26 @@ class TaskViewSet(OwnedViewSet):
         are added and sort by `created_at` or `updated_at` (`ordering`, newest first by
         default): for sync, `?cursor=&ordering=updated_at&updated_after=<last sync>`.
         """
-        return Response(pagecache.answer_cached(request, self._list_answer, seconds=ANSWER_SECONDS))
+        signature = cache.signature_of(request.query_params, known=LIST_PARAMS)
+        answer = cache.remembered(
+            owner_id=request.user.pk,
+            kind="answer",
+            signature=signature and (request.build_absolute_uri(request.path), *signature),
+            build=self._list_answer,
+        )
+        return Response(answer)
 
     def _list_answer(self) -> dict:
         request = self.request
         tasks = self.get_queryset()
-        count = selectors.task_count(user=request.user, filters=request.query_params, tasks=tasks)
+        count = cache.remembered_count(
+            owner_id=request.user.pk,
+            filters=request.query_params,
+            counted=selectors.COUNTED_FILTERS,
+            build=lambda: selectors.task_count(
+                user=request.user, filters=request.query_params, tasks=tasks
+            ),
+        )
         if "cursor" in request.query_params:
             paginator = CursorPagination()
             paginator.ordering = cursor_ordering(request)
@@ -285,8 +300,11 @@ class TaskViewSet(OwnedViewSet):
 
     def retrieve(self, request, pk):
         """A task; 304 while If-None-Match names its current version."""
-        answer = pagecache.answer_cached(
-            request, lambda: self._detail_answer(pk), seconds=ANSWER_SECONDS
+        answer = cache.remembered(
+            owner_id=request.user.pk,
+            kind="answer",
+            signature=None if request.query_params else (request.build_absolute_uri(),),
+            build=lambda: self._detail_answer(pk),
         )
         if not_modified(request, answer["etag"]):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": answer["etag"]})
@@ -317,7 +335,13 @@ class TaskViewSet(OwnedViewSet):
     @action(detail=False)
     def stats(self, request):
         """Counts by status and priority, overdue, due today and due in the next 7 days."""
-        return Response(selectors.task_stats(user=request.user))
+        stats = cache.remembered(
+            owner_id=request.user.pk,
+            kind="dashboard",
+            signature=("stats",),
+            build=lambda: selectors.task_stats(user=request.user),
+        )
+        return Response(stats)
 
     def create_object(self, data):
         return services.task_create(owner=self.request.user, **data)

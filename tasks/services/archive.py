@@ -1,12 +1,13 @@
 """Archiving tasks done long ago (the nightly job) and bringing them back."""
 
+from collections import Counter
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tasks import cache
+from tasks import cache, counts
 from tasks.models import Task
 from tasks.services.tasks import VersionConflict, task_lock
 
@@ -39,7 +40,10 @@ def tasks_archive_done(*, older_than: datetime) -> int:
             archived += Task.objects.filter(pk__in=[pk for pk, _ in batch]).update(
                 archived_at=now, updated_at=now, version=F("version") + 1
             )
-            cache.stats_invalidate_many(owner_ids={owner_id for _, owner_id in batch})
+            # .update() sends no signal: move the counts and retire the caches here.
+            for owner_id, moved in Counter(owner_id for _, owner_id in batch).items():
+                counts.counts_moved(owner_id=owner_id, moves={"done": -moved, "archived": moved})
+            cache.owners_changed(owner_ids={owner_id for _, owner_id in batch})
 
 
 @transaction.atomic
@@ -54,5 +58,4 @@ def task_restore(*, task: Task, expected_version: int | None = None) -> Task:
     locked.updated_at = timezone.now()
     locked.version += 1
     locked.save(update_fields=["archived_at", "updated_at", "version"])
-    cache.stats_invalidate_many(owner_ids=[locked.owner_id])
     return locked

@@ -46,6 +46,7 @@ def tags_resolve(*, owner: User, names: Iterable[str]) -> list[Tag]:
         Tag.objects.bulk_create(
             [Tag(owner=owner, name=name) for name in missing], ignore_conflicts=True
         )
+        cache.owners_changed(owner_ids=[owner.pk])  # bulk_create sends no signal
         found = existing()
     return [found[name.lower()] for name in wanted]
 
@@ -79,13 +80,9 @@ def tag_create(*, owner: User, name: str) -> Tag:
 def tag_rename(*, tag: Tag, name: str) -> Tag:
     """Rename a tag, keeping names unique per owner."""
     tag.name = " ".join(name.split())
-    tag = _tag_save(tag, update_fields=["name"])
-    cache.stats_invalidate_many(owner_ids=[tag.owner_id])  # counts filtered by `tag` change
-    return tag
+    return _tag_save(tag, update_fields=["name"])
 
 
 def tag_delete(*, tag: Tag) -> None:
     """Delete a tag; tasks and notes keep everything but the label."""
-    owner = tag.owner
     tag.delete()
-    cache.stats_invalidate(owner=owner)

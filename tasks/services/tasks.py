@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from tasks import cache
 from tasks.models import Task
 from tasks.services.tags import tag_names_clean, tags_resolve
 
@@ -48,14 +47,10 @@ def task_create(
     task_status_apply(task, status)
     task.full_clean(exclude=["owner", "tags"])
     tag_names = tag_names_clean(tags)  # a bad name is refused before anything is written
-    if tag_names:
-        with transaction.atomic():
-            task.save()
-            task.tags.add(*tags_resolve(owner=owner, names=tag_names))
-    else:
-        # One INSERT is atomic by itself: no BEGIN and COMMIT, two round trips fewer.
+    with transaction.atomic():  # the owner's counts move in the same transaction (signals)
         task.save()
-    cache.stats_invalidate(owner=owner)
+        if tag_names:
+            task.tags.add(*tags_resolve(owner=owner, names=tag_names))
     return task
 
 
@@ -91,7 +86,6 @@ def task_update(
     locked.save()
     if tags is not None:
         locked.tags.set(tags_resolve(owner=locked.owner, names=tags))
-    cache.stats_invalidate(owner=locked.owner)
     return locked
 
 
@@ -117,4 +111,3 @@ def task_delete(*, task: Task, expected_version: int | None = None) -> None:
     if expected_version is not None and locked.version != expected_version:
         raise VersionConflict(locked)
     locked.delete()
-    cache.stats_invalidate(owner=task.owner)

@@ -166,7 +166,7 @@ def server():
         **dict.fromkeys(RATE_SETTINGS, UNLIMITED),
     )
     # A fresh database restarts user ids at 1: answers cached under a previous run's ids
-    # (tasks.pagecache) would be served as this run's.
+    # (tasks.cache) would be served as this run's.
     redis.Redis.from_url(REDIS_URL).flushdb()
     prepare(env)
     create_user(env, EMAIL)

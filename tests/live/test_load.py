@@ -28,6 +28,7 @@ TASKS_PER_USER = 200
 SEED = f"""
 from django.contrib.auth.hashers import make_password
 from accounts.models import User
+from tasks import counts
 from tasks.models import Task
 password = make_password({PASSWORD!r})  # one hash for all: {USERS} real hashings add nothing
 users = User.objects.bulk_create(
@@ -39,6 +40,7 @@ Task.objects.bulk_create(
     [Task(owner=user, title=f"{{words[n % 8]}} {{n}}", priority=Task.Priority.values[n % 3])
      for user in users for n in range({TASKS_PER_USER})]
 )
+counts.counts_rebuild(owner_ids=[user.pk for user in users])  # bulk writes send no signal
 """
 
 

@@ -4,13 +4,12 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from tasks import cache as task_cache
-from tasks import jobs, selectors, services
+from tasks import counts, jobs, selectors, services
 from tasks.models import Task
 from tests.tasks.factories import TaskFactory
 
@@ -91,17 +90,27 @@ def test_archiving_works_in_batches(user, monkeypatch):
     assert not Task.objects.filter(archived_at__isnull=True).exists()
 
 
-def test_archiving_drops_the_owners_cached_stats(
+def test_archiving_moves_the_counts_and_retires_only_the_owners_cached_copies(
     user, other_user, django_capture_on_commit_callbacks
 ):
+    def stats(owner, build=None):
+        return task_cache.remembered(
+            owner_id=owner.pk,
+            kind="dashboard",
+            signature=("stats",),
+            build=build or (lambda: selectors.task_stats(user=owner)),
+        )
+
     done(user, 40)
-    assert selectors.task_stats(user=user)["total"] == 1
-    selectors.task_stats(user=other_user)
+    assert stats(user)["total"] == 1
+    stats(other_user)
     with django_capture_on_commit_callbacks(execute=True):
         services.tasks_archive_done(older_than=timezone.now() - timedelta(days=30))
-    assert cache.get(task_cache.stats_cache_key(user.pk)) is None
-    assert cache.get(task_cache.stats_cache_key(other_user.pk)) is not None
-    assert selectors.task_stats(user=user)["total"] == 0
+    assert stats(user)["total"] == 0  # .update() sends no signal: the service retired it
+    kept = stats(other_user, build=lambda: pytest.fail("another owner's copy was retired"))
+    assert kept["total"] == 0
+    counted = counts.counts_of(user.pk)
+    assert (counted.done, counted.archived) == (0, 1)
 
 
 def test_restore_brings_a_task_back_and_it_waits_the_whole_delay_again(
@@ -288,6 +297,6 @@ def test_the_archived_page_uses_a_constant_number_of_queries(
     services.tasks_archive_done(older_than=timezone.now() - timedelta(days=30))
     owner.get(LIST, {"archived": "true"})  # caches the user and the count
     # Another path (page=1), so rendered: session, page of rows, their tags, as the list.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):  # ... and the counts row
         response = owner.get(LIST, {"archived": "true", "page": 1})
     assert len(page_rows(response)) == 20

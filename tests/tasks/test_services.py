@@ -1,14 +1,12 @@
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tasks import cache as task_cache
 from tasks import selectors, services
 from tasks.models import Note, Tag, Task
-from tests.tasks.factories import TagFactory, TaskFactory
+from tests.tasks.factories import TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -173,14 +171,6 @@ def test_every_write_invalidates_the_cached_stats(user):
     assert selectors.task_stats(user=user)["by_status"]["done"] == 1
     services.task_delete(task=task)
     assert selectors.task_stats(user=user)["total"] == 0
-
-
-def test_stats_are_cached_until_a_write(user, django_assert_num_queries):
-    TaskFactory(owner=user)
-    selectors.task_stats(user=user)
-    with django_assert_num_queries(0):
-        assert selectors.task_stats(user=user)["total"] == 1
-    assert cache.get(task_cache.stats_cache_key(user.pk)) is not None
 
 
 # --- tags ---------------------------------------------------------------------------
