@@ -92,8 +92,10 @@ def remembered_count(*, owner_id: int, filters, counted: Iterable[str], build: C
     every page of one filtered list shares it. Unfiltered counts are cheap (the owner's
     counts row) and not stored."""
     counted = frozenset(counted)
-    pairs = tuple(sorted((k, tuple(v)) for k, v in filters.lists() if k in counted and any(v)))
-    signature = pairs or None
+    chosen = [(name, values) for name, values in filters.lists() if name in counted and any(values)]
+    if any(len(values) != 1 for _, values in chosen):
+        chosen = []  # a parameter given twice: computed, not stored
+    signature = tuple(sorted((name, values[0]) for name, values in chosen)) or None
     return remembered(owner_id=owner_id, kind="count", signature=signature, build=build)
 
 
