@@ -24,7 +24,8 @@ logger = logging.getLogger(__name__)
 STATS_CACHE_SECONDS = 300
 COUNTS_CACHE_SECONDS = 3600
 COUNTS_PER_USER = 32  # distinct filter combinations remembered per user
-# What tasks.api.serializers.task_representation shows, read without model instances.
+# TaskSerializer's fields but tags, read without model instances (it reads a missing one
+# as a KeyError).
 TASK_ROW_FIELDS = (
     "id",
     "title",
