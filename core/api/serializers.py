@@ -5,13 +5,13 @@ import functools
 from rest_framework import serializers
 
 
+# DRF's generic to_representation costs about 28 µs a task (20 tasks: 761 µs against
+# 200 µs for a hand-built dict, 11 % of an uncached list request); two definitions of one
+# shape drifted, so the declared fields stay the only one and this skips the generic part.
 class DirectSerializer(serializers.Serializer):
-    """Writes each declared field straight from a dict row or an object, by its `source`.
+    """Writes each declared field, with its own to_representation, from a dict or object.
 
-    DRF's generic to_representation costs about 28 µs a task (20 tasks: 761 µs against
-    200 µs for a hand-built dict, 11 % of an uncached list request); two definitions of
-    one shape drifted, so the declared fields stay the only one and this skips the generic
-    part. Each field still writes its own value. Only plain dotless sources, no context.
+    Only plain dotless sources and fields that need no context.
     """
 
     @classmethod
