@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -234,3 +236,15 @@ def test_the_task_and_user_components_name_exactly_the_answers_keys(schema, jwt_
         assert set(answer) == set(components["Task"]["properties"])
     me = jwt_client.get("/api/v1/auth/me/").json()
     assert set(me) == set(components["User"]["properties"])
+
+
+def test_the_export_components_name_exactly_the_exported_records_keys(schema, jwt_client, user):
+    task = jwt_client.post("/api/v1/tasks/", {"title": "Out", "tags": ["a"]}, format="json")
+    note = {"title": "Note", "task": task.json()["id"]}
+    assert jwt_client.post("/api/v1/notes/", note, format="json").status_code == 201
+    response = jwt_client.get(reverse("tasks-api:data-export"))
+    exported = json.loads(b"".join(response.streaming_content))
+    components = schema["components"]["schemas"]
+    assert set(exported) == set(components["Export"]["properties"])
+    assert set(exported["tasks"][0]) == set(components["ExportTask"]["properties"])
+    assert set(exported["notes"][0]) == set(components["ExportNote"]["properties"])

@@ -12,6 +12,7 @@ from rest_framework import serializers
 from core.api.fields import StringField
 from core.api.serializers import DirectSerializer
 from tasks import exchange, selectors
+from tasks.api.exports import ExportNoteSerializer, ExportTaskSerializer
 from tasks.models import Task
 
 PRIORITY_NAMES = {priority.value: priority.name.lower() for priority in Task.Priority}
@@ -159,34 +160,6 @@ class ExportQuerySerializer(serializers.Serializer):
     """`?format=` of the export: the file type (not a DRF renderer)."""
 
     format = serializers.ChoiceField(choices=exchange.FORMATS, default="json")
-
-
-class ExportTaskSerializer(serializers.Serializer):
-    """A task in an export file (the CSV has the same columns)."""
-
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    description = serializers.CharField()
-    status = serializers.ChoiceField(choices=Task.Status.choices)
-    priority = serializers.ChoiceField(choices=list(PRIORITY_NAMES.values()))
-    due_date = serializers.DateField(allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField())
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField(allow_null=True)
-    archived_at = serializers.DateTimeField(allow_null=True)
-
-
-class ExportNoteSerializer(serializers.Serializer):
-    """A note in an export file; `task_id` is the `id` of a task in the same file."""
-
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    body = serializers.CharField()
-    task_id = serializers.IntegerField(allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField())
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
 
 
 class ExportSerializer(serializers.Serializer):
