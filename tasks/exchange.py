@@ -42,7 +42,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts.models import User
 from tasks import selectors, services
-from tasks.models import Note, Task
+from tasks.api import exports
+from tasks.models import Task
 
 VERSION = 1
 FORMATS = ("json", "csv")
@@ -63,20 +64,11 @@ CSV_COLUMNS = (
     "completed_at",
     "archived_at",
 )
-TASK_KEYS = (
-    "id",
-    "title",
-    "description",
-    "status",
-    "priority",
-    "due_date",
-    "tags",
-    "created_at",
-    "updated_at",
-    "completed_at",
-    "archived_at",
-)
-NOTE_KEYS = ("id", "title", "body", "task_id", "tags", "created_at", "updated_at")
+# Built by the serializers the API schema documents: one definition of each record.
+TASK_RECORD = exports.ExportTaskSerializer()
+NOTE_RECORD = exports.ExportNoteSerializer()
+TASK_KEYS = tuple(TASK_RECORD.fields)
+NOTE_KEYS = tuple(NOTE_RECORD.fields)
 KEYS = {"task": TASK_KEYS, "note": NOTE_KEYS}
 LISTS = {"task": "tasks", "note": "notes"}
 DOCUMENT_KEYS = {"version", "exported_at", "tasks", "notes"}
@@ -103,34 +95,6 @@ def _time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def task_record(task: Task) -> dict[str, Any]:
-    return {
-        "id": task.pk,
-        "title": task.title,
-        "description": task.description,
-        "status": task.status,
-        "priority": task.priority_name,
-        "due_date": task.due_date.isoformat() if task.due_date else None,
-        "tags": [tag.name for tag in task.tags.all()],
-        "created_at": _time(task.created_at),
-        "updated_at": _time(task.updated_at),
-        "completed_at": _time(task.completed_at),
-        "archived_at": _time(task.archived_at),
-    }
-
-
-def note_record(note: Note) -> dict[str, Any]:
-    return {
-        "id": note.pk,
-        "title": note.title,
-        "body": note.body,
-        "task_id": note.task_id,
-        "tags": [tag.name for tag in note.tags.all()],
-        "created_at": _time(note.created_at),
-        "updated_at": _time(note.updated_at),
-    }
-
-
 def _records(user: User) -> dict[str, Iterator[dict[str, Any]]]:
     """Every task and every note, by kind: a query, and a tag query per chunk of rows.
 
@@ -138,7 +102,10 @@ def _records(user: User) -> dict[str, Iterator[dict[str, Any]]]:
     """
     tasks = selectors.task_export(user=user).iterator(chunk_size=EXPORT_CHUNK)
     notes = selectors.note_export(user=user).iterator(chunk_size=EXPORT_CHUNK)
-    return {"task": map(task_record, tasks), "note": map(note_record, notes)}
+    return {
+        "task": map(TASK_RECORD.to_representation, tasks),
+        "note": map(NOTE_RECORD.to_representation, notes),
+    }
 
 
 def _buffered(pieces: Iterable[str]) -> Iterator[str]:

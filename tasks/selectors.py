@@ -19,7 +19,8 @@ from tasks.models import Note, ReminderLog, Tag, Task
 
 logger = logging.getLogger(__name__)
 
-# What tasks.api.serializers.task_representation shows, read without model instances.
+# TaskSerializer's fields but tags, read without model instances (it reads a missing one
+# as a KeyError).
 TASK_ROW_FIELDS = (
     "id",
     "title",

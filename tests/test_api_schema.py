@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import yaml
 from django.core.management import call_command
@@ -217,3 +219,32 @@ def test_only_the_import_takes_a_non_json_body(schema):
                 {"multipart/form-data"} if path == "/api/v1/import/" else {"application/json"}
             )
             assert types == expected, (method, path)
+
+
+def test_the_task_and_user_components_name_exactly_the_answers_keys(schema, jwt_client, user):
+    components = schema["components"]["schemas"]
+    created = jwt_client.post("/api/v1/tasks/", {"title": "Shape", "tags": ["a"]}, format="json")
+    assert created.status_code == 201
+    task_id = created.json()["id"]
+    answers = [
+        created.json(),
+        jwt_client.get(f"/api/v1/tasks/{task_id}/").json(),
+        jwt_client.get("/api/v1/tasks/").json()["results"][0],
+        jwt_client.get("/api/v1/tasks/?cursor=").json()["results"][0],
+    ]
+    for answer in answers:
+        assert set(answer) == set(components["Task"]["properties"])
+    me = jwt_client.get("/api/v1/auth/me/").json()
+    assert set(me) == set(components["User"]["properties"])
+
+
+def test_the_export_components_name_exactly_the_exported_records_keys(schema, jwt_client, user):
+    task = jwt_client.post("/api/v1/tasks/", {"title": "Out", "tags": ["a"]}, format="json")
+    note = {"title": "Note", "task": task.json()["id"]}
+    assert jwt_client.post("/api/v1/notes/", note, format="json").status_code == 201
+    response = jwt_client.get(reverse("tasks-api:data-export"))
+    exported = json.loads(b"".join(response.streaming_content))
+    components = schema["components"]["schemas"]
+    assert set(exported) == set(components["Export"]["properties"])
+    assert set(exported["tasks"][0]) == set(components["ExportTask"]["properties"])
+    assert set(exported["notes"][0]) == set(components["ExportNote"]["properties"])

@@ -166,7 +166,7 @@ class MeView(APIView):
     @_auth_schema(responses={200: serializers.UserSerializer})
     def get(self, request):
         """The logged-in user."""
-        return Response(serializers.user_data(request.user))
+        return Response(serializers.UserSerializer(request.user).data)
 
     @_auth_schema(
         request=serializers.ProfileUpdateSerializer,

@@ -1,18 +1,6 @@
 """Serializer fields and value formats shared by every API app."""
 
-from django.utils import timezone
 from rest_framework import serializers
-
-
-def datetime_text(value) -> str | None:
-    """A datetime as DRF's DateTimeField writes it: ISO 8601 in the current zone, Z for UTC.
-
-    For read paths that build their dicts without a serializer's per-field cost.
-    """
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class StringField(serializers.CharField):

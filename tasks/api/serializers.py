@@ -9,8 +9,10 @@ of the service the view calls with `validated_data`. Input defaults apply on POS
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from core.api.fields import StringField, datetime_text
+from core.api.fields import StringField
+from core.api.serializers import DirectSerializer
 from tasks import exchange, selectors
+from tasks.api.exports import ExportNoteSerializer, ExportTaskSerializer
 from tasks.models import Task
 
 PRIORITY_NAMES = {priority.value: priority.name.lower() for priority in Task.Priority}
@@ -35,7 +37,9 @@ class TagNamesField(serializers.ListField):
     child = StringField(max_length=50)
 
     def to_representation(self, value):
-        # `value` is the tags manager: .all() reads the selector's prefetch, no query per row.
+        if isinstance(value, list):  # a selectors.task_rows dict carries the names already
+            return value
+        # The tags manager: .all() reads the selector's prefetch, no query per row.
         return [tag.name for tag in value.all()]
 
 
@@ -52,7 +56,7 @@ class OwnTaskField(serializers.PrimaryKeyRelatedField):
         return selectors.task_choices(user=self.context["request"].user)
 
 
-class TaskSerializer(serializers.Serializer):
+class TaskSerializer(DirectSerializer):  # reads a model or a selectors.task_rows dict
     """A task as the API returns it."""
 
     id = serializers.IntegerField(read_only=True)
@@ -73,28 +77,6 @@ class TaskSerializer(serializers.Serializer):
     version = serializers.IntegerField(
         read_only=True, help_text='Bumped by every write; the ETag is `"<id>-<version>"`.'
     )
-
-
-def task_representation(row: dict) -> dict:
-    """TaskSerializer's output from a selectors.task_rows dict, without its per-field cost.
-
-    The list answers with this; tests hold it equal to TaskSerializer's for the same task.
-    """
-    return {
-        **row,
-        "priority": PRIORITY_NAMES[row["priority"]],
-        "due_date": row["due_date"] and row["due_date"].isoformat(),
-        "created_at": datetime_text(row["created_at"]),
-        "updated_at": datetime_text(row["updated_at"]),
-        "completed_at": datetime_text(row["completed_at"]),
-        "archived_at": datetime_text(row["archived_at"]),
-    }
-
-
-def task_data(task) -> dict:
-    """task_representation of a model instance (tags from its prefetch)."""
-    row = {field: getattr(task, field) for field in selectors.TASK_ROW_FIELDS}
-    return task_representation({**row, "tags": [tag.name for tag in task.tags.all()]})
 
 
 @extend_schema_serializer(component_name="Task")  # documented as TaskRequest
@@ -178,34 +160,6 @@ class ExportQuerySerializer(serializers.Serializer):
     """`?format=` of the export: the file type (not a DRF renderer)."""
 
     format = serializers.ChoiceField(choices=exchange.FORMATS, default="json")
-
-
-class ExportTaskSerializer(serializers.Serializer):
-    """A task in an export file (the CSV has the same columns)."""
-
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    description = serializers.CharField()
-    status = serializers.ChoiceField(choices=Task.Status.choices)
-    priority = serializers.ChoiceField(choices=list(PRIORITY_NAMES.values()))
-    due_date = serializers.DateField(allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField())
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
-    completed_at = serializers.DateTimeField(allow_null=True)
-    archived_at = serializers.DateTimeField(allow_null=True)
-
-
-class ExportNoteSerializer(serializers.Serializer):
-    """A note in an export file; `task_id` is the `id` of a task in the same file."""
-
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    body = serializers.CharField()
-    task_id = serializers.IntegerField(allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField())
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
 
 
 class ExportSerializer(serializers.Serializer):

@@ -285,12 +285,12 @@ class TaskViewSet(OwnedViewSet):
             paginator = CursorPagination()
             paginator.ordering = cursor_ordering(request)
             page = paginator.paginate_queryset(tasks, request, view=self)
-            results = [serializers.task_data(task) for task in page]
+            results = serializers.TaskSerializer(page, many=True).data
         else:
             paginator = self.paginator
             page = paginator.paginate_counted(tasks, request, count=count)
             rows = selectors.task_rows(page)
-            results = [serializers.task_representation(row) for row in rows]
+            results = serializers.TaskSerializer(rows, many=True).data
         return {
             "count": count,
             "next": paginator.get_next_link(),
@@ -314,7 +314,7 @@ class TaskViewSet(OwnedViewSet):
         row = selectors.task_row(user=self.request.user, pk=pk)  # a dict: no model, no prefetch
         return {
             "etag": Task.etag_of(row["id"], row["version"]),
-            "task": serializers.task_representation(row),
+            "task": serializers.TaskSerializer(row).data,
         }
 
     @action(detail=True, methods=["post"])
@@ -355,7 +355,7 @@ class TaskViewSet(OwnedViewSet):
 
     def object_response(self, task, status_code=status.HTTP_200_OK, headers=None):
         headers = {**(headers or {}), "ETag": task.etag}
-        return Response(serializers.task_data(task), status=status_code, headers=headers)
+        return Response(serializers.TaskSerializer(task).data, status=status_code, headers=headers)
 
     def _write(self, service, task, **changes):
         """Run `service` on the task if If-Match allows; a stale version answers 412."""
