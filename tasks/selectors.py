@@ -74,10 +74,11 @@ def task_count(*, user: User, filters, tasks: QuerySet[Task]) -> int:
     counts row: one row read instead of a COUNT over 100,000 tasks, exact after every
     write. Any other filter counts the rows.
     """
-    counted = {name for name in (filters or {}) if name in COUNTED_FILTERS and filters.get(name)}
+    filters = filters or {}
+    counted = {name for name in filters if name in COUNTED_FILTERS and filters.get(name)}
     if counted <= {"status", "archived"}:
-        archived = (filters or {}).get("archived") == "true"
-        status = (filters or {}).get("status") or None
+        archived = filters.get("archived") == "true"
+        status = filters.get("status") or None
         if not (archived and status):
             owner_counts = counts.counts_of(user.pk)
             if archived:
