@@ -135,19 +135,27 @@ def _filter_messages(error: ValidationError, form) -> list[str]:
     ]
 
 
+def _tagged(what: str, signature: tuple | None) -> tuple | None:
+    return None if signature is None else (what, *signature)
+
+
 def _list_page(request, listing: Listing, **context):
     """A filtered, paginated list: the whole page, or only its results for an htmx GET.
 
-    The task list's results come from the owner's cache when its query string can be
-    cached (tasks.cache); the rest of the page is rendered for each request.
+    The task list's forms and results come from the owner's cache when its query string
+    can be cached (tasks.cache); the header around them is rendered for each request.
     """
-    filter_form = listing.filter_form(request.GET or None, url=reverse(listing.url_name))
-    context = context | {"filter_form": filter_form, "filter_errors": []}
+
+    def filter_form():  # built only when shown: django-filter deep-copies its filters
+        return listing.filter_form(request.GET or None, url=reverse(listing.url_name))
+
+    context = context | {"filter_errors": []}
     context.setdefault("next", request.get_full_path())
     try:
         rows = listing.select(user=request.user, filters=request.GET)
     except ValidationError as error:
-        rows, context["filter_errors"] = [], _filter_messages(error, filter_form)
+        context["filter_form"] = filter_form()
+        rows, context["filter_errors"] = [], _filter_messages(error, context["filter_form"])
 
     def results() -> str:
         paginator = Paginator(rows, PAGE_SIZE)
@@ -158,14 +166,35 @@ def _list_page(request, listing: Listing, **context):
             f"{listing.template}#{listing.kind}-results", context | page, request
         )
 
-    cacheable = request.method == "GET" and listing.cached_params and not context["filter_errors"]
-    signature = cache.signature_of(request.GET, known=listing.cached_params) if cacheable else None
-    html = cache.remembered(
-        owner_id=request.user.pk, kind="rows", signature=signature, build=results
+    def controls() -> str:
+        shown = context | {"filter_form": context.get("filter_form") or filter_form()}
+        return render_to_string(f"{listing.template}#{listing.kind}-controls", shown, request)
+
+    create_form = context.get("create_form")
+    cacheable = (
+        request.method == "GET"
+        and listing.cached_params
+        and not context["filter_errors"]
+        and not (create_form and create_form.is_bound)
     )
-    context["results"] = mark_safe(html)  # noqa: S308 (a template's output)
+    signature = cache.signature_of(request.GET, known=listing.cached_params) if cacheable else None
     if _fragment(request) and request.method == "GET":
-        return HttpResponse(context["results"])
+        return HttpResponse(
+            cache.remembered(
+                owner_id=request.user.pk,
+                kind="rows",
+                signature=_tagged("results", signature),
+                build=results,
+            )
+        )
+    # A whole page also caches its create and filter forms (they hold no CSRF token).
+    controls_html, results_html = cache.remembered(
+        owner_id=request.user.pk,
+        kind="rows",
+        signature=_tagged("page", signature),
+        build=lambda: (controls(), results()),
+    )
+    context |= {"controls": mark_safe(controls_html), "results": mark_safe(results_html)}  # noqa: S308 (templates' output)
     return render(request, listing.template, context)
 
 
