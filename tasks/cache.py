@@ -41,9 +41,13 @@ def owners_changed(*, owner_ids: Iterable[int]) -> None:
     keys = [_generation_key(owner_id) for owner_id in set(owner_ids)]
     if not keys:
         return
+
+    def replace():  # a new generation rather than none: the next reader needn't start one
+        cache.set_many({key: secrets.token_hex(8) for key in keys}, GENERATION_SECONDS)
+
     if transaction.get_connection().in_atomic_block:
-        cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))  # at once outside a transaction
+        replace()
+    transaction.on_commit(replace)  # at once outside a transaction
 
 
 def signature_of(params, *, known: Iterable[str]) -> tuple | None:

@@ -1,31 +1,15 @@
-"""Each owner's task counts (tasks.models.TaskCounts), kept in step with their tasks.
+"""Each owner's task counts (tasks.models.TaskCounts): read, and recounted as a repair.
 
-Single-row writes through any door (services, admin, shell, cascades) adjust the row from
-tasks.signals, in the write's transaction when there is one (services open one). Writes
-that send no signal, bulk_create and queryset .update(), call counts_moved or
-counts_rebuild here themselves.
+The database keeps the row in step with every write of the owner's tasks, in the write's
+own statement (triggers, migration 0007), so no Python code moves it.
 """
 
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from tasks.models import Task, TaskCounts
-
-
-def bucket(task: Task) -> str:
-    """The TaskCounts field that counts this task as it is now."""
-    return TaskCounts.bucket_of(task.status, task.archived_at is not None)
-
-
-def counts_moved(*, owner_id: int, moves: dict[str, int]) -> None:
-    """Add `moves` ({bucket: +n or -n}) to the owner's counts; rebuilt if the row is missing."""
-    changes = {name: F(name) + n for name, n in moves.items() if n}
-    if not changes:
-        return
-    if not TaskCounts.objects.filter(owner_id=owner_id).update(**changes):
-        counts_rebuild(owner_ids=[owner_id])
 
 
 def counts_rebuild(*, owner_ids: Iterable[int]) -> None:

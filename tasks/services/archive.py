@@ -1,13 +1,12 @@
 """Archiving tasks done long ago (the nightly job) and bringing them back."""
 
-from collections import Counter
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tasks import cache, counts
+from tasks import cache
 from tasks.models import Task
 from tasks.services.tasks import VersionConflict, task_lock
 
@@ -40,9 +39,7 @@ def tasks_archive_done(*, older_than: datetime) -> int:
             archived += Task.objects.filter(pk__in=[pk for pk, _ in batch]).update(
                 archived_at=now, updated_at=now, version=F("version") + 1
             )
-            # .update() sends no signal: move the counts and retire the caches here.
-            for owner_id, moved in Counter(owner_id for _, owner_id in batch).items():
-                counts.counts_moved(owner_id=owner_id, moves={"done": -moved, "archived": moved})
+            # .update() sends no signal: retire the caches here (triggers move the counts).
             cache.owners_changed(owner_ids={owner_id for _, owner_id in batch})
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from tasks import cache, counts
+from tasks import cache
 from tasks.models import Note, Tag, Task
 from tasks.services.tags import tag_names_clean, tags_resolve
 
@@ -229,7 +229,6 @@ def data_import(*, owner: User, rows: Sequence[ImportRow]) -> ImportResult:
             target = task_by_ref.get(row.task_ref)
             note.task_id = target.pk if target is not None else row.task_ref
     _insert(Note, [note for _, note, _ in notes], [names for *_, names in notes], tags)
-    # bulk_create sends no signal: recount and retire the caches here.
-    counts.counts_rebuild(owner_ids=[owner.pk])
+    # bulk_create sends no signal: retire the caches here (triggers moved the counts).
     cache.owners_changed(owner_ids=[owner.pk])
     return ImportResult(tasks=len(tasks), notes=len(notes))

@@ -40,7 +40,7 @@ Task.objects.bulk_create(
     [Task(owner=user, title=f"{{words[n % 8]}} {{n}}", priority=Task.Priority.values[n % 3])
      for user in users for n in range({TASKS_PER_USER})]
 )
-counts.counts_rebuild(owner_ids=[user.pk for user in users])  # bulk writes send no signal
+counts.counts_rebuild(owner_ids=[user.pk for user in users])  # bulk-created: no counts rows
 """
 
 

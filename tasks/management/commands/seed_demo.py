@@ -77,7 +77,7 @@ class Command(BaseCommand):
         plan += list(zip(users[options["users"] :], options["heavy"], strict=True))
         created = self._create_tasks(plan, tags, rng, options["batch"])
         self._create_notes(users, options["notes_per_user"], rng)
-        counts.counts_rebuild(owner_ids=[user.pk for user in users])  # bulk writes: no signals
+        counts.counts_rebuild(owner_ids=[user.pk for user in users])  # users bulk-created
         if connection.vendor == "postgresql" and not options["no_analyze"]:
             with connection.cursor() as cursor:
                 for table in ("tasks_task", "tasks_task_tags", "tasks_tag", "tasks_note"):
