@@ -28,6 +28,8 @@ PATHS = {
     "api_detail": ("GET", "/api/v1/tasks/{id}/", "jwt"),
     "api_me": ("GET", "/api/v1/auth/me/", "jwt"),
     "api_create": ("POST", "/api/v1/tasks/", "jwt"),
+    # bench/run.py's read_after_write: a create, then the list (one figure for the pair)
+    "read_after_write": ("POST+GET", "/api/v1/tasks/", "jwt"),
     "api_search": ("GET", "/api/v1/tasks/?search=report", "jwt"),
     "html_list": ("GET", "/tasks/", "session"),
     "html_dashboard": ("GET", "/", "session"),
@@ -41,11 +43,16 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=300, help="requests (after 20 warm-up ones)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--query", default=None, help="replace the query string, e.g. page=2")
+    parser.add_argument("--many-user", action="store_true", help="a 200-task user (seed 13)")
+    parser.add_argument("--pages", type=int, default=0, help="ask ?page=1..N in turn")
+    parser.add_argument(
+        "--anchor", action="store_true", help="call the default-DRF anchor (bench/drf_settings)"
+    )
     parser.add_argument("--database-url", default="postgres://root@127.0.0.1:5432/taskflow_bench")
     args = parser.parse_args()
 
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="bench.production_settings",
+        DJANGO_SETTINGS_MODULE="bench.drf_settings" if args.anchor else "bench.production_settings",
         DJANGO_SECRET_KEY="profile-" + "x" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=args.database_url,
@@ -63,7 +70,8 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
 
     django.setup()
-    call_command("collectstatic", "--noinput", verbosity=0)  # production's manifest storage
+    if not args.anchor:
+        call_command("collectstatic", "--noinput", verbosity=0)  # production's manifest storage
     application = get_wsgi_application()
     if not os.environ.get("PROFILE_LOGS"):  # PROFILE_LOGS=1 shows them (tracebacks)
         logging.disable(logging.CRITICAL)  # a log line per request would flood the terminal
@@ -77,7 +85,8 @@ def main() -> None:
     from accounts.models import User
     from tasks.models import Task
 
-    user = User.objects.get(email__startswith=f"heavy-{args.user_tasks}-")
+    prefix = "seed-13-" if args.many_user else f"heavy-{args.user_tasks}-"
+    user = User.objects.filter(email__startswith=prefix).order_by("-pk").first()
     method, path, auth = PATHS[args.endpoint]
     if "{id}" in path:
         task_id = Task.objects.filter(owner=user).values_list("id", flat=True).first()
@@ -92,12 +101,20 @@ def main() -> None:
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         headers["HTTP_COOKIE"] = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-    body = b'{"title": "bench-create"}' if method == "POST" else b""
     route, _, query = path.partition("?")
     if args.query is not None:
         query = args.query
+    pages = iter(range(10**9))
 
     def call() -> int:
+        if method == "POST+GET":
+            return max(request("POST", query), request("GET", query))
+        if args.pages:
+            return request(method, f"page={next(pages) % args.pages + 1}")
+        return request(method, query)
+
+    def request(method: str, query: str) -> int:
+        body = b'{"title": "bench-create"}' if method == "POST" else b""
         environ = {
             "REQUEST_METHOD": method,
             "PATH_INFO": route,
@@ -144,7 +161,7 @@ def main() -> None:
                 profiler.disable()
             timings.append((time.perf_counter() - started) * 1000)
     finally:
-        if method == "POST":
+        if "POST" in method:
             Task.objects.filter(owner=user, title="bench-create").delete()
     cpu_ms = (time.process_time() - cpu_started) * 1000 / args.n
     print(

@@ -5,7 +5,9 @@ import zoneinfo
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -87,14 +89,35 @@ def task_count(*, user: User, filters, tasks: QuerySet[Task]) -> int:
     return tasks.count()
 
 
-def task_rows(tasks: QuerySet[Task]) -> list[dict]:
-    """`tasks` (a page of task_list) as dicts of TASK_ROW_FIELDS plus `tags`, names sorted.
+def task_rows(tasks: QuerySet[Task], *, offset: int = 0, limit: int | None = None) -> list[dict]:
+    """Rows offset+1 to offset+limit of `tasks` (task_list) as dicts of TASK_ROW_FIELDS plus
+    `tags`, names sorted. No model instances: the API list's read path.
 
-    Two queries and no model instances: the API list's read path.
+    On PostgreSQL each row's tag names come as an array beside it, in the same query; but
+    PostgreSQL would build that array for every row an OFFSET skips too, so a later page
+    first reads its ids alone (from the list's index only), then just those rows.
+    Elsewhere a second query reads the page's tags.
     """
-    rows = list(tasks.prefetch_related(None).values(*TASK_ROW_FIELDS))
-    if not rows:
-        return rows
+    tasks = tasks.prefetch_related(None)
+    end = None if limit is None else offset + limit
+    if connection.vendor != "postgresql":
+        return _with_tag_query(list(tasks[offset:end].values(*TASK_ROW_FIELDS)))
+    if not offset:
+        return _with_tag_arrays(tasks[:end])
+    ids = list(tasks.values_list("pk", flat=True)[offset:end])
+    by_id = {row["id"]: row for row in _with_tag_arrays(Task.objects.filter(pk__in=ids))}
+    return [by_id[pk] for pk in ids if pk in by_id]  # one deleted in between is left out
+
+
+def _with_tag_arrays(tasks: QuerySet[Task]) -> list[dict]:
+    names = Tag.objects.filter(tasks=OuterRef("pk")).order_by("name").values("name")
+    rows = list(tasks.values(*TASK_ROW_FIELDS, tag_names=ArraySubquery(names)))
+    for row in rows:
+        row["tags"] = row.pop("tag_names")
+    return rows
+
+
+def _with_tag_query(rows: list[dict]) -> list[dict]:
     tag_names = {row["id"]: [] for row in rows}
     links = (
         Task.tags.through.objects.filter(task_id__in=tag_names)
@@ -108,8 +131,13 @@ def task_rows(tasks: QuerySet[Task]) -> list[dict]:
     return rows
 
 
+def task_row_of(task: Task, *, tags: list[str]) -> dict:
+    """A task in hand as a task_rows dict, with the tag names the caller knows it has."""
+    return {**{field: getattr(task, field) for field in TASK_ROW_FIELDS}, "tags": tags}
+
+
 def task_row(*, user: User, pk) -> dict:
-    """task_get as a task_rows dict (two queries, no model instance); 404 likewise."""
+    """task_get as a task_rows dict (no model instance); 404 likewise."""
     rows = task_rows(Task.objects.filter(owner=user, pk=pk))
     if not rows:
         raise Http404("No Task matches the given query.")

@@ -42,10 +42,10 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
     max_page_size = 100
 
     def paginate_counted(self, queryset, request, *, count: int):
-        """The requested page of `queryset` as a lazy slice, with the count known already.
+        """The requested page (a Django Page, its rows a lazy slice), the count known already.
 
         DRF's paginate_queryset, minus its COUNT query and list(): the caller chooses how
-        to read the rows (e.g. .values()).
+        to read the rows (e.g. .values()) from the page's number and size.
         """
         self.request = request
         paginator = self.django_paginator_class(queryset, self.get_page_size(request))
@@ -56,7 +56,7 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
         except InvalidPage as exc:
             message = self.invalid_page_message.format(page_number=page_number, message=str(exc))
             raise exceptions.NotFound(message) from exc
-        return self.page.object_list
+        return self.page
 
 
 class CursorPagination(StrictPageSize, pagination.CursorPagination):

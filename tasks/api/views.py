@@ -289,7 +289,8 @@ class TaskViewSet(OwnedViewSet):
         else:
             paginator = self.paginator
             page = paginator.paginate_counted(tasks, request, count=count)
-            rows = selectors.task_rows(page)
+            size = page.paginator.per_page
+            rows = selectors.task_rows(tasks, offset=(page.number - 1) * size, limit=size)
             results = serializers.TaskSerializer(rows, many=True).data
         return {
             "count": count,
@@ -343,8 +344,15 @@ class TaskViewSet(OwnedViewSet):
         )
         return Response(stats)
 
-    def create_object(self, data):
-        return services.task_create(owner=self.request.user, **data)
+    def create(self, request):
+        data = self.validated_input()
+        task = services.task_create(owner=request.user, **data)
+        location = reverse("tasks-api:task-detail", args=[task.pk])
+        headers = {"Location": request.build_absolute_uri(location), "ETag": task.etag}
+        # A task created without tags has none: its answer needs no tag query.
+        shown = selectors.task_row_of(task, tags=[]) if not data.get("tags") else task
+        data = serializers.TaskSerializer(shown).data
+        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
 
     def update_object(self, task, data):
         # PUT sends every field (defaults fill the gaps): the task is replaced, tags too.

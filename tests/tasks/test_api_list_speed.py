@@ -8,13 +8,14 @@ cursor pages walk every task exactly once.
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts import services as account_services
-from tasks import cache, counts, selectors, services
+from tasks import cache, selectors, services
 from tasks.filters import TaskFilter
 from tasks.models import Tag, Task
 
@@ -22,8 +23,15 @@ pytestmark = pytest.mark.django_db
 
 TASKS = reverse("tasks-api:task-list")
 ME = reverse("auth-api:me")
-# The page of rows and the page's tag names: the user and the count come from the cache.
-LIST_QUERIES = 2
+
+
+def page_queries(page: int) -> int:
+    """A page's rows and their tag names, the user and the count coming from the cache.
+
+    PostgreSQL reads the first page's tag names with its rows; a later page's ids come
+    first (from the list's index alone). Elsewhere tag names take a query of their own.
+    """
+    return 1 if connection.vendor == "postgresql" and page == 1 else 2
 
 
 def many(owner, count: int) -> list[Task]:
@@ -32,7 +40,6 @@ def many(owner, count: int) -> list[Task]:
     Task.tags.through.objects.bulk_create(
         [Task.tags.through(task=task, tag=tag) for task in tasks for tag in tags]
     )
-    counts.counts_rebuild(owner_ids=[owner.pk])  # bulk writes send no signal
     cache.owners_changed(owner_ids=[owner.pk])
     return tasks
 
@@ -44,12 +51,12 @@ def count_of(client, **params) -> int:
 
 
 @pytest.mark.parametrize("page_size", [1, 20, 100])
-def test_a_page_takes_two_queries_whatever_its_size(
+def test_a_pages_queries_do_not_grow_with_its_size(
     jwt_client, user, django_assert_num_queries, page_size
 ):
     many(user, 210)
     assert count_of(jwt_client, tag="a") == 210  # caches the user and this count
-    with django_assert_num_queries(LIST_QUERIES):
+    with django_assert_num_queries(page_queries(2)):
         response = jwt_client.get(TASKS, {"page_size": page_size, "tag": "a", "page": 2})
     body = response.json()
     assert body["count"] == 210
@@ -64,9 +71,9 @@ def test_parameters_that_filter_nothing_share_the_cached_count(
     assert count_of(jwt_client, tag="a") == 30
     # Paging, sorting and a client's cache-buster change which rows, never how many.
     for n, extra in enumerate([{"_": "1700000000"}, {"ordering": "-due_date"}, {"page_size": 7}]):
-        with django_assert_num_queries(LIST_QUERIES):  # no COUNT
+        with django_assert_num_queries(page_queries(n + 1)):  # no COUNT
             assert count_of(jwt_client, tag="a", **extra, page=n + 1) == 30
-    with django_assert_num_queries(LIST_QUERIES + 1):  # another filter: counted
+    with django_assert_num_queries(page_queries(1) + 1):  # another filter: counted
         assert count_of(jwt_client, tag="b", _="1700000000") == 30
 
 
@@ -185,11 +192,11 @@ def test_a_list_without_filters_skips_the_filter_set_but_not_its_rules(user, par
     assert [task.title for task in fast] == ["Listed"]
 
 
-def test_a_task_takes_two_queries_and_keeps_its_etag(jwt_client, user, django_assert_num_queries):
+def test_a_task_takes_one_read_and_keeps_its_etag(jwt_client, user, django_assert_num_queries):
     task = services.task_create(owner=user, title="One", tags=["b", "a"])
     jwt_client.get(ME)  # caches the signed-in user
     detail = reverse("tasks-api:task-detail", args=[task.pk])
-    with django_assert_num_queries(2):  # the row, its tag names
+    with django_assert_num_queries(page_queries(1)):  # the row and its tag names
         response = jwt_client.get(detail)
     assert response["ETag"] == f'"{task.pk}-1"'
     assert response.json()["tags"] == ["a", "b"]

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -208,7 +209,8 @@ def test_api_archived_list_queries_do_not_grow(jwt_client, user, django_assert_n
         done(user, 60, f"old {n}", tags=["a"])
     services.tasks_archive_done(older_than=timezone.now() - timedelta(days=30))
     jwt_client.get(API_TASKS, {"archived": "true"})  # caches the user and the count
-    with django_assert_num_queries(2):  # the page, its tags (another URL: not cached yet)
+    # The page and its tags (another URL: not cached yet); PostgreSQL reads both at once.
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
         response = jwt_client.get(API_TASKS, {"archived": "true", "page": 1})
     assert len(response.json()["results"]) == 20
 
