@@ -76,15 +76,20 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(limit), int(multiple or 1) * _PERIODS[unit.lower()]
 
 
+def now() -> int:
+    """The current epoch second. Tests hold it still, so no window ends halfway through one."""
+    return int(time.time())
+
+
 def window_end(value: str, period: int) -> int:
     """When the current window for `value` ends (epoch seconds, always in the future).
 
     Windows are `period` long and offset per value, so every client's counters do not
     reset in the same second.
     """
-    now = int(time.time())
-    end = now - now % period + zlib.crc32(value.encode()) % period
-    return end if end > now else end + period
+    current = now()
+    end = current - current % period + zlib.crc32(value.encode()) % period
+    return end if end > current else end + period
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +108,7 @@ class Counted:
 
     @property
     def seconds_left(self) -> int:
-        return max(1, self.window_end - int(time.time()))
+        return max(1, self.window_end - now())
 
 
 def count(group: str, value, limit: int, period: int) -> Counted | None:

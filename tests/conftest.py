@@ -6,6 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from accounts import services
+from core import ratelimit
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.e2e import CHROMIUM
 
@@ -45,6 +46,29 @@ def _clear_cache():
     yield
     for alias in ("default", settings.RATELIMIT_USE_CACHE):
         caches[alias].clear()
+
+
+@pytest.fixture(autouse=True)
+def rate_limit_clock(monkeypatch):
+    """The rate limits' clock, held at the second the test began.
+
+    Windows are fixed, so a test's attempts counted across a window's end would split
+    between two counters and a limit could pass unseen. Tests of a window ending move it.
+    """
+    clock = SteadyClock(ratelimit.now())
+    monkeypatch.setattr(ratelimit, "now", clock)
+    return clock
+
+
+class SteadyClock:
+    def __init__(self, second: int):
+        self.second = second
+
+    def __call__(self) -> int:
+        return self.second
+
+    def advance(self, seconds: int) -> None:
+        self.second += seconds
 
 
 @pytest.fixture
