@@ -52,6 +52,7 @@ class Listing:
     select: Callable
     url_name: str
     filter_form: Callable  # (data, *, url) -> the list's filter form (tasks.forms)
+    blank_form: Callable  # (user) -> an empty create form
     count: Callable | None = None  # a cheaper count of select's rows
     # The query parameters of a list whose results fragment may be cached (tasks.cache);
     # None: never cached. The fragment holds no CSRF token: its rows' buttons submit the
@@ -68,10 +69,17 @@ TASKS = Listing(
     selectors.task_list,
     "tasks:list",
     forms.task_filter_form,
+    lambda user: forms.TaskCreateForm(auto_id=NEW_TASK_IDS),
     count=selectors.task_count,
     cached_params=frozenset(TaskFilter.base_filters) | {"page"},
 )
-NOTES = Listing("note", selectors.note_list, "tasks:note-list", forms.note_filter_form)
+NOTES = Listing(
+    "note",
+    selectors.note_list,
+    "tasks:note-list",
+    forms.note_filter_form,
+    lambda user: forms.NoteForm(user=user, auto_id=NEW_NOTE_IDS),
+)
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -143,23 +151,26 @@ def _list_page(request, listing: Listing, **context):
     """A filtered, paginated list: the whole page, or only its results for an htmx GET.
 
     The task list's forms and results come from the owner's cache when its query string
-    can be cached (tasks.cache); the header around them is rendered for each request.
+    can be cached (tasks.cache): then neither its rows' query nor its forms are built.
+    The header around them is rendered for each request.
     """
-
-    def filter_form():  # built only when shown: django-filter deep-copies its filters
-        return listing.filter_form(request.GET or None, url=reverse(listing.url_name))
-
     context = context | {"filter_errors": []}
     context.setdefault("next", request.get_full_path())
     try:
-        rows = listing.select(user=request.user, filters=request.GET)
-    except ValidationError as error:
-        context["filter_form"] = filter_form()
-        rows, context["filter_errors"] = [], _filter_messages(error, context["filter_form"])
+        return _list_response(request, listing, context)
+    except ValidationError as error:  # from listing.select: invalid filters, nothing stored
+        form = listing.filter_form(request.GET, url=reverse(listing.url_name))
+        context |= {"filter_form": form, "filter_errors": _filter_messages(error, form)}
+        return _list_response(request, listing, context)
 
+
+def _list_response(request, listing: Listing, context: dict):
     def results() -> str:
-        paginator = Paginator(rows, PAGE_SIZE)
-        if not context["filter_errors"]:
+        if context["filter_errors"]:
+            paginator = Paginator([], PAGE_SIZE)
+        else:
+            rows = listing.select(user=request.user, filters=request.GET)
+            paginator = Paginator(rows, PAGE_SIZE)
             paginator.count = _count(request, listing, request.GET, rows)  # a cached_property
         page = {"page_obj": paginator.get_page(request.GET.get("page"))}
         return render_to_string(
@@ -167,7 +178,11 @@ def _list_page(request, listing: Listing, **context):
         )
 
     def controls() -> str:
-        shown = context | {"filter_form": context.get("filter_form") or filter_form()}
+        shown = context | {
+            "filter_form": context.get("filter_form")
+            or listing.filter_form(request.GET or None, url=reverse(listing.url_name)),
+            "create_form": context.get("create_form") or listing.blank_form(request.user),
+        }
         return render_to_string(f"{listing.template}#{listing.kind}-controls", shown, request)
 
     create_form = context.get("create_form")
@@ -299,7 +314,7 @@ def dashboard(request):
 @require_GET
 @vary_on_headers("HX-Request")
 def task_list(request):
-    return _list_page(request, TASKS, create_form=forms.TaskCreateForm(auto_id=NEW_TASK_IDS))
+    return _list_page(request, TASKS)
 
 
 @login_required
@@ -307,7 +322,7 @@ def task_list(request):
 def task_create(request):
     form = forms.TaskCreateForm(request.POST, auto_id=NEW_TASK_IDS)
     task = _save(form, lambda data: services.task_create(owner=request.user, **data))
-    return _created(request, TASKS, task, form, forms.TaskCreateForm(auto_id=NEW_TASK_IDS))
+    return _created(request, TASKS, task, form, TASKS.blank_form(request.user))
 
 
 def _update_task(task, form):
@@ -426,8 +441,7 @@ def task_restore(request, pk):
 @require_GET
 @vary_on_headers("HX-Request")
 def note_list(request):
-    form = forms.NoteForm(user=request.user, auto_id=NEW_NOTE_IDS)
-    return _list_page(request, NOTES, create_form=form)
+    return _list_page(request, NOTES)
 
 
 @login_required
@@ -435,8 +449,7 @@ def note_list(request):
 def note_create(request):
     form = forms.NoteForm(request.POST, user=request.user, auto_id=NEW_NOTE_IDS)
     note = _save(form, lambda data: services.note_create(owner=request.user, **data))
-    blank_form = forms.NoteForm(user=request.user, auto_id=NEW_NOTE_IDS)
-    return _created(request, NOTES, note, form, blank_form)
+    return _created(request, NOTES, note, form, NOTES.blank_form(request.user))
 
 
 @login_required
