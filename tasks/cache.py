@@ -62,10 +62,13 @@ def signature_of(params, *, known: Iterable[str]) -> tuple | None:
     return tuple(sorted(pairs))
 
 
-def remembered(*, owner_id: int, kind: str, signature: tuple | None, build: Callable):
+def remembered(
+    *, owner_id: int, kind: str, signature: tuple | None, build: Callable, store: bool = True
+):
     """build(), or its value as cached for this owner, `kind` and `signature`.
 
-    One cache round trip on a hit. `signature` None means: compute, store nothing. Values
+    One cache round trip on a hit. `signature` None means: compute, store nothing; `store`
+    False: read what is stored, but store nothing. Values
     are kept for the current date and time zone only (due and overdue move with them);
     an exception from build() stores nothing.
     """
@@ -86,21 +89,31 @@ def remembered(*, owner_id: int, kind: str, signature: tuple | None, build: Call
     if stored is not None and stored[:2] == (generation, digest):
         return stored[2]
     value = build()
-    if generation is not None:
+    if store and generation is not None:
         cache.set(key, (generation, digest, value), SECONDS[kind])
     return value
 
 
-def remembered_count(*, owner_id: int, filters, counted: Iterable[str], build: Callable) -> int:
+def remembered_count(
+    *, owner_id: int, filters, counted: Iterable[str], known: Iterable[str], build: Callable
+) -> int:
     """build(), a list's row count, cached for the filters that change it (`counted`):
-    every page of one filtered list shares it. Unfiltered counts are cheap (the owner's
-    counts row) and not stored."""
+    every page of one filtered list shares it, the unfiltered list too (its counts row
+    costs a query; the cache is read in the same round trip as the generation).
+
+    A query string that signature_of refuses with `known` (junk parameters) reads a count
+    stored by a clean one, but never stores one."""
     counted = frozenset(counted)
     chosen = [(name, values) for name, values in filters.lists() if name in counted and any(values)]
     if any(len(values) != 1 for _, values in chosen):
-        chosen = []  # a parameter given twice: computed, not stored
-    signature = tuple(sorted((name, values[0]) for name, values in chosen)) or None
-    return remembered(owner_id=owner_id, kind="count", signature=signature, build=build)
+        return build()  # a filter given twice: computed, not stored
+    return remembered(
+        owner_id=owner_id,
+        kind="count",
+        signature=tuple(sorted((name, values[0]) for name, values in chosen)),
+        build=build,
+        store=signature_of(filters, known=known) is not None,
+    )
 
 
 def entries_held(*, owner_id: int) -> int:

@@ -277,6 +277,7 @@ class TaskViewSet(OwnedViewSet):
             owner_id=request.user.pk,
             filters=request.query_params,
             counted=selectors.COUNTED_FILTERS,
+            known=LIST_PARAMS,
             build=lambda: selectors.task_count(
                 user=request.user, filters=request.query_params, tasks=tasks
             ),
