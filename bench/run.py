@@ -525,6 +525,12 @@ def parse_args(argv):
         "committed run on the same database, if any)",
     )
     parser.add_argument(
+        "--rerender",
+        type=Path,
+        help="measure nothing: write RESULTS.md again from this results JSON, its checks "
+        "against --before (a same-machine 'before' measured after the run)",
+    )
+    parser.add_argument(
         "--only",
         help="a lever check: these keys only (comma-separated): endpoint keys (api_list, ...), "
         "workloads (read_after_write or raw, page_through, many_users), login (adds the "
@@ -543,8 +549,36 @@ def parse_args(argv):
     return args
 
 
+def rerender(args) -> int:
+    """RESULTS.md and the results JSON's checks, again, against another "before"."""
+    path = args.rerender.resolve()
+    result = json.loads(path.read_text())
+    args.database_url = result["args"]["database_url"]
+    before = before_run(args)
+    if before:
+        result["before"] = {
+            "path": before["path"],
+            "floor_ratio": report.before_ratios(result["endpoints"], before["run"]),
+        }
+    result["checks"] = report.checks(result)
+    path.write_text(json.dumps(result, indent=2, default=str))
+    ran = result["args"]  # as the run was asked for (all strings)
+    saved = argparse.Namespace(
+        quick=ran["quick"] == "True",
+        duration=int(ran["duration"]),
+        repeats=int(ran["repeats"]),
+        connections=int(ran["connections"]),
+        compare=None if ran["compare"] == "None" else Path(ran["compare"]),
+    )
+    (BENCH / "RESULTS.md").write_text(report.markdown(result, path, saved, ROOT))
+    log(f"rewrote {path.relative_to(ROOT)}'s checks and bench/RESULTS.md")
+    return 0
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.rerender:
+        return rerender(args)
     only = args.only_keys
     selected = [e for e in ENDPOINTS if not only or e[0] in only]
     selected_workloads = [w for w in workloads.WORKLOADS if not only or w.key in only]
