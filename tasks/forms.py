@@ -6,14 +6,9 @@ Field names match the services' keyword arguments, so a view can call
 
 from django import forms
 
-from tasks import selectors
+from tasks import merge, selectors
 from tasks.filters import PRIORITY_CHOICES, NoteFilter, TaskFilter
-from tasks.models import Note, Task
-
-CONFLICT_MESSAGE = (
-    "Someone changed this task while you were editing it. The form now shows the saved "
-    "version: check it and make your changes again."
-)
+from tasks.models import MAX_TAGS_PER_ITEM, Note, Task
 
 
 class TagsField(forms.CharField):
@@ -21,13 +16,16 @@ class TagsField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 1000)
+        kwargs.setdefault("max_length", MAX_TAGS_PER_ITEM * 52)  # names of 50, ", " between
         kwargs.setdefault("help_text", "Separate tags with commas.")
         super().__init__(**kwargs)
 
     def clean(self, value) -> list[str]:
         text = super().clean(value)
-        return [name.strip() for name in text.split(",") if name.strip()]
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        if len({name.lower() for name in names}) > MAX_TAGS_PER_ITEM:
+            raise forms.ValidationError(f"At most {MAX_TAGS_PER_ITEM} tags.")
+        return names
 
 
 class PriorityField(forms.ChoiceField):
@@ -59,36 +57,44 @@ class TaskCreateForm(forms.Form):
     tags = TagsField()
 
 
-class TaskForm(TaskCreateForm):
-    """Every editable field, plus the version the user saw (see services.task_update)."""
+class TaskForm(TaskCreateForm, merge.VersionedEditForm):
+    """Every editable field, plus the version the user saw (see services.task_update) and
+    the values they started from (tasks.merge)."""
 
     description = forms.CharField(
         required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
     )
     status = forms.ChoiceField(choices=Task.Status.choices)
-    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
     field_order = ["title", "description", "status", "priority", "due_date", "tags"]
+    kind = "task"
+
+    @staticmethod
+    def values_of(task: Task) -> dict[str, str]:
+        return {
+            "title": task.title,
+            "description": task.description,
+            "status": task.status,
+            "priority": task.priority_name,
+            "due_date": task.due_date.isoformat() if task.due_date else "",
+            "tags": ", ".join(tag.name for tag in task.tags.all()),
+        }
+
+    def edited_values(self) -> dict[str, str]:
+        cleaned, due = self.cleaned_data, self.cleaned_data["due_date"]
+        return {
+            "title": cleaned["title"].strip(),
+            "description": cleaned["description"],
+            "status": cleaned["status"],
+            "priority": Task.Priority(cleaned["priority"]).name.lower(),
+            "due_date": due.isoformat() if due else "",
+            "tags": ", ".join(cleaned["tags"]),
+        }
 
 
 def task_form_data(task: Task) -> dict:
-    """A task's stored values in TaskForm's spelling, as initial values or as bound data."""
-    return {
-        "title": task.title,
-        "description": task.description,
-        "status": task.status,
-        "priority": task.priority_name,
-        "due_date": task.due_date.isoformat() if task.due_date else "",
-        "tags": ", ".join(tag.name for tag in task.tags.all()),
-        "expected_version": task.version,
-    }
-
-
-def task_conflict_form(task: Task, **kwargs) -> TaskForm:
-    """The edit form refilled with the stored task, explaining why the save was refused."""
-    form = TaskForm(task_form_data(task), **kwargs)
-    form.add_error(None, CONFLICT_MESSAGE)
-    return form
+    """A task's stored values as the edit form's data, with its version and base."""
+    return merge.edit_data(TaskForm, task)
 
 
 def filter_form(filterset, data, *, url: str, fields: tuple[str, ...]) -> forms.Form:
@@ -125,14 +131,38 @@ class NoteForm(forms.Form):
         self.fields["task"].queryset = selectors.task_choices(user=user)
 
 
+class NoteEditForm(NoteForm, merge.VersionedEditForm):
+    """A note's page form: NoteForm, the version the user saw and their starting values."""
+
+    kind = "note"
+
+    @staticmethod
+    def values_of(note: Note) -> dict[str, str]:
+        return {
+            "title": note.title,
+            "body": note.body,
+            "task": str(note.task_id or ""),
+            "tags": ", ".join(tag.name for tag in note.tags.all()),
+        }
+
+    def edited_values(self) -> dict[str, str]:
+        cleaned = self.cleaned_data
+        return {
+            "title": cleaned["title"].strip(),
+            "body": cleaned["body"],
+            "task": str(cleaned["task"].pk if cleaned["task"] else ""),
+            "tags": ", ".join(cleaned["tags"]),
+        }
+
+    def shown(self, current: Note, field: str, value: str) -> str:
+        if field == "task":  # its title, not the id (and no walk through every choice)
+            return current.task.title if current.task else "No task"
+        return super().shown(current, field, value)
+
+
 def note_form_data(note: Note) -> dict:
-    """A note's stored values in NoteForm's spelling."""
-    return {
-        "title": note.title,
-        "body": note.body,
-        "task": note.task_id,
-        "tags": ", ".join(tag.name for tag in note.tags.all()),
-    }
+    """A note's stored values as its edit form's data, with its version and base."""
+    return merge.edit_data(NoteEditForm, note)
 
 
 def note_filter_form(data, *, url: str) -> forms.Form:

@@ -5,6 +5,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+# How many tags one task or note may carry: pages, API and import alike.
+MAX_TAGS_PER_ITEM = 50
+
 
 class Tag(models.Model):
     """A label a user puts on tasks and notes; names are unique per owner, ignoring case."""
@@ -30,7 +33,25 @@ class Tag(models.Model):
         return self.name
 
 
-class Task(models.Model):
+class Versioned(models.Model):
+    """An object whose every change makes a new `version`: clients send the version they
+    saw (If-Match, a form's expected_version), and a stale one is refused."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def etag(self) -> str:
+        return self.etag_of(self.pk, self.version)
+
+    @staticmethod
+    def etag_of(pk: int, version: int) -> str:
+        return f'"{pk}-{version}"'
+
+
+class Task(Versioned):
     class Status(models.TextChoices):
         TODO = "todo", "To do"
         IN_PROGRESS = "in_progress", "In progress"
@@ -54,9 +75,6 @@ class Task(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Bumped by every write; clients send it back (If-Match, hidden form field) to detect
-    # that someone else changed the task in between.
-    version = models.PositiveIntegerField(default=1, editable=False)
     # Done tasks are archived after a while (a nightly job); hidden unless asked for.
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Maintained by a PostgreSQL trigger (migration 0002); unused on SQLite.
@@ -99,16 +117,8 @@ class Task(models.Model):
         """The API and URL spelling of the priority: low, medium or high."""
         return self.Priority(self.priority).name.lower()
 
-    @property
-    def etag(self) -> str:
-        return self.etag_of(self.pk, self.version)
 
-    @staticmethod
-    def etag_of(pk: int, version: int) -> str:
-        return f'"{pk}-{version}"'
-
-
-class Note(models.Model):
+class Note(Versioned):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notes"
     )

@@ -303,6 +303,7 @@ NOTE_LIST_FIELDS = (
     "body",
     "created_at",
     "updated_at",
+    "version",
     "task__id",
     "task__title",
 )

@@ -29,7 +29,7 @@ from django.views.decorators.http import (
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from tasks import cache, calendar, charts, exchange, forms, selectors, services
+from tasks import cache, calendar, charts, exchange, forms, merge, selectors, services
 from tasks.filters import DUE_CHOICES, PRIORITY_CHOICES, TaskFilter
 from tasks.models import Task
 
@@ -326,16 +326,50 @@ def task_create(request):
 
 
 def _update_task(task, form):
-    """Save the edit form: (saved task or None, form to show, status).
+    """Save the task edit form: (saved task or None, form to show, status); see _save_edit."""
 
-    A stale `expected_version` saves nothing and answers 409 with the form refilled from
-    the stored task, so the user sees what changed instead of overwriting it.
+    def save(obj, data):
+        return services.task_update(task=obj, **data)
+
+    def rebind(data):
+        return forms.TaskForm(data, auto_id=form.auto_id)
+
+    return _save_edit(form, task, save, rebind)
+
+
+def _save_edit(form, obj, update: Callable, make_form: Callable):
+    """Save an edit form (tasks.merge.VersionedEditForm) with update(obj, cleaned data):
+    (saved or None, form to show, status). make_form(data) binds a form like `form`.
+
+    A save that lost a race (a stale `expected_version`) is merged: fields only one side
+    changed are saved at once; if both changed one, nothing is saved and the 409 form
+    keeps the user's values, with the stored ones shown under them.
     """
     try:
-        saved = _save(form, lambda data: services.task_update(task=task, **data))
+        return _save(form, lambda data: update(obj, data)), form, 200
     except services.VersionConflict as conflict:
-        return None, forms.task_conflict_form(conflict.current, auto_id=form.auto_id), 409
-    return saved, form, 200
+        current = conflict.current
+    merged, clashes = merge.edit_merge(form, current)
+    if not clashes:
+        again = make_form(merge.merged_data(type(form), current, merged))
+        try:
+            saved = _save(again, lambda data: update(current, data))
+        except services.VersionConflict as conflict:  # a third save landed meanwhile
+            current = conflict.current
+            merged, clashes = merge.edit_merge(form, current)
+        else:
+            if saved is not None:
+                saved.merged = True
+                return saved, again, 200
+    shown = make_form(merge.merged_data(type(form), current, merged))
+    return None, merge.show_clashes(shown, current, clashes), 409
+
+
+def _saved_message(obj) -> str:
+    kind = type(obj)._meta.verbose_name.capitalize()
+    if getattr(obj, "merged", False):
+        return f"{kind} saved, merged with changes saved meanwhile."
+    return f"{kind} saved."
 
 
 def _render_detail(request, task, form, status=200):
@@ -357,7 +391,7 @@ def task_detail(request, pk):
     if request.method == "POST":
         saved, form, status = _update_task(task, form)
         if saved:
-            messages.success(request, "Task saved.")
+            messages.success(request, _saved_message(saved))
             return redirect("tasks:detail", pk=task.pk)
     return _render_detail(request, task, form, status)
 
@@ -393,7 +427,7 @@ def task_row_edit(request, pk):
         if saved and _fragment(request):
             return _render_row(request, saved)
         if saved:
-            messages.success(request, "Task saved.")
+            messages.success(request, _saved_message(saved))
             return _back(request, "tasks:list")
         if not _fragment(request):
             return _render_detail(request, task, form, status)
@@ -407,9 +441,14 @@ def task_row_edit(request, pk):
 
 @login_required
 @require_POST
-def task_toggle(request, pk):
-    """The row's Mark done / Reopen button."""
-    task = services.task_toggle(task=selectors.task_get(user=request.user, pk=pk))
+def task_set_done(request, pk):
+    """The row's Mark done / Reopen button. It names the state it asks for (`done`), so a
+    stale tab or a second click leaves the task as the user meant."""
+    task = selectors.task_get(user=request.user, pk=pk)  # someone else's: 404 first
+    done = {"true": True, "false": False}.get(request.POST.get("done", ""))
+    if done is None:
+        return HttpResponseBadRequest("Say done=true (mark done) or done=false (reopen).")
+    task = services.task_set_done(task=task, done=done)
     if _fragment(request):
         return _render_row(request, task)
     messages.success(request, f"“{task}” {'marked done' if task.is_done else 'reopened'}.")
@@ -457,15 +496,22 @@ def note_create(request):
 def note_detail(request, pk):
     """The note's page: a plain edit form."""
     note = selectors.note_get(user=request.user, pk=pk)
-    form = forms.NoteForm(
-        request.POST or None, user=request.user, initial=forms.note_form_data(note)
-    )
+
+    def edit_form(data=None, **kwargs):
+        return forms.NoteEditForm(data, user=request.user, **kwargs)
+
+    def save(obj, data):
+        return services.note_update(note=obj, **data)
+
+    form = edit_form(request.POST or None, initial=forms.note_form_data(note))
+    status = 200
     if request.method == "POST":
-        saved = _save(form, lambda data: services.note_update(note=note, **data))
+        saved, form, status = _save_edit(form, note, save, edit_form)
         if saved:
-            messages.success(request, "Note saved.")
+            messages.success(request, _saved_message(saved))
             return redirect("tasks:note-detail", pk=note.pk)
-    return render(request, "tasks/note_detail.html", {"note": note, "form": form})
+    context = {"note": note, "form": form}
+    return render(request, "tasks/note_detail.html", context, status=status)
 
 
 @login_required

@@ -366,7 +366,9 @@ def test_htmx_writes_answer_with_the_markup_escaped(owner, injected):
     )
     assert_fragment(created, TITLE, f"#{TAG}", f"{LIST}?search={PAYLOAD}")
 
-    toggled = owner.post(reverse("tasks:toggle", args=[task.pk]), headers=came_from)
+    toggled = owner.post(
+        reverse("tasks:set-done", args=[task.pk]), {"done": "true"}, headers=came_from
+    )
     assert_fragment(toggled, TITLE)
 
     task.refresh_from_db()
@@ -417,7 +419,7 @@ def test_flash_messages_name_the_task_escaped(owner, injected):
     task = injected["task"]
     created = owner.post(CREATE, {"title": f"New {PAYLOAD}", "priority": "low"}, follow=True)
     assert_inert(created, f"Task “New {PAYLOAD}” added.")
-    toggled = owner.post(reverse("tasks:toggle", args=[task.pk]), follow=True)
+    toggled = owner.post(reverse("tasks:set-done", args=[task.pk]), {"done": "true"}, follow=True)
     assert_inert(toggled, f"“{TITLE}” marked done.")
     deleted = owner.post(reverse("tasks:delete", args=[task.pk]), follow=True)
     assert_inert(deleted, f"Task “{TITLE}” deleted.")

@@ -387,7 +387,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # JSON bodies only: form encodings read differently (empty values, booleans, lists), so
     # the same request would mean two things. A view that takes a file says so itself.
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
     # `page` and `page_size` (default 20, at most 100) on every list.
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -429,7 +429,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.closed_request_bodies",
+    ],
 }
+# Whose request bodies refuse unknown fields (tasks.api.views.OwnedViewSet).
+API_CLOSED_BODY_PATHS = ["/api/v1/tasks/", "/api/v1/notes/", "/api/v1/tags/"]
 
 # --- Logging ------------------------------------------------------------------
 # One JSON object per line (timestamp, level, logger, message, pid, request_id and each

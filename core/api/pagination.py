@@ -55,8 +55,16 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
             self.page = paginator.page(page_number)
         except InvalidPage as exc:
             message = self.invalid_page_message.format(page_number=page_number, message=str(exc))
-            raise exceptions.NotFound(message) from exc
+            raise exceptions.ValidationError({self.page_query_param: [message]}) from exc
         return self.page
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """DRF's, except that a page that does not exist is the client's mistake: 400, as
+        for any bad parameter (404 is for objects)."""
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as exc:
+            raise exceptions.ValidationError({self.page_query_param: [exc.detail]}) from exc
 
 
 class CursorPagination(StrictPageSize, pagination.CursorPagination):
@@ -69,3 +77,10 @@ class CursorPagination(StrictPageSize, pagination.CursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def decode_cursor(self, request):
+        """DRF's, except that a cursor this API did not issue is a 400 naming `cursor`."""
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as exc:
+            raise exceptions.ValidationError({self.cursor_query_param: [exc.detail]}) from exc

@@ -1,5 +1,6 @@
 """What the OpenAPI schema says about errors and filters, shared by every API app."""
 
+from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.utils import OpenApiResponse
@@ -50,3 +51,25 @@ class SelectorFilterExtension(DjangoFilterExtension):
         for parameter in parameters:
             parameter["allowEmptyValue"] = True
         return parameters
+
+
+def closed_request_bodies(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the request bodies of the paths in
+    settings.API_CLOSED_BODY_PATHS refuse unknown fields (a 400 naming them), so their
+    components say `additionalProperties: false`."""
+    prefixes = tuple(settings.API_CLOSED_BODY_PATHS)
+    components = result.get("components", {}).get("schemas", {})
+    for path, item in result.get("paths", {}).items():
+        if not path.startswith(prefixes):
+            continue
+        for operation in item.values():
+            content = (
+                operation.get("requestBody", {}).get("content", {})
+                if isinstance(operation, dict)
+                else {}
+            )
+            for media in content.values():
+                name = media.get("schema", {}).get("$ref", "").rpartition("/")[2]
+                if name in components:
+                    components[name]["additionalProperties"] = False
+    return result

@@ -33,3 +33,16 @@ class DirectSerializer(serializers.Serializer):
 def _none_kept(write):
     """None stays None, as in DRF's own to_representation."""
     return lambda value: None if value is None else write(value)
+
+
+class EveryFieldRequired:
+    """A PUT's input: the whole writable representation. Where the create serializer would
+    fill a missing field with its default (resetting what is stored), this one refuses it;
+    the schema then lists every field as required."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if not field.read_only:
+                field.required = True
+        return fields

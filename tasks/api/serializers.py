@@ -10,10 +10,10 @@ from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.fields import StringField
-from core.api.serializers import DirectSerializer
+from core.api.serializers import DirectSerializer, EveryFieldRequired
 from tasks import exchange, selectors
 from tasks.api.exports import ExportNoteSerializer, ExportTaskSerializer
-from tasks.models import Task
+from tasks.models import MAX_TAGS_PER_ITEM, Task
 
 PRIORITY_NAMES = {priority.value: priority.name.lower() for priority in Task.Priority}
 
@@ -88,7 +88,12 @@ class TaskInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Task.Status.choices, default=Task.Status.TODO)
     priority = PriorityField(default=Task.Priority.MEDIUM)
     due_date = serializers.DateField(allow_null=True, default=None)
-    tags = TagNamesField(max_length=50, default=list)
+    tags = TagNamesField(max_length=MAX_TAGS_PER_ITEM, default=list)
+
+
+@extend_schema_serializer(component_name="TaskReplace")
+class TaskReplaceSerializer(EveryFieldRequired, TaskInputSerializer):
+    """PUT's input: every writable field of the task (none defaults)."""
 
 
 class NoteSerializer(serializers.Serializer):
@@ -99,6 +104,7 @@ class NoteSerializer(serializers.Serializer):
     body = serializers.CharField(read_only=True)
     task = serializers.IntegerField(source="task_id", read_only=True, allow_null=True)
     tags = TagNamesField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -110,7 +116,12 @@ class NoteInputSerializer(serializers.Serializer):
     title = StringField(max_length=200)
     body = StringField(max_length=50_000, allow_blank=True, default="")
     task = OwnTaskField(allow_null=True, default=None)
-    tags = TagNamesField(max_length=50, default=list)
+    tags = TagNamesField(max_length=MAX_TAGS_PER_ITEM, default=list)
+
+
+@extend_schema_serializer(component_name="NoteReplace")
+class NoteReplaceSerializer(EveryFieldRequired, NoteInputSerializer):
+    """PUT's input: every writable field of the note (none defaults)."""
 
 
 class TagSerializer(serializers.Serializer):

@@ -4,8 +4,6 @@ Rows come from tasks.selectors (always scoped to the caller, so anyone else's ob
 404) and every write goes through tasks.services.
 """
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -15,7 +13,7 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import MultiPartParser
@@ -23,96 +21,61 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
-from core.api.exceptions import PreconditionFailed
 from core.api.pagination import CursorPagination
 from core.api.schema import (
     BAD_REQUEST,
     NOT_FOUND,
     UNAUTHORIZED,
-    ErrorSerializer,
+    FieldErrorsSerializer,
     SelectorFilterBackend,
 )
 from core.http.middleware import activate_user_timezone
 from tasks import cache, calendar, exchange, selectors, services
 from tasks.api import serializers
+from tasks.api.versions import (
+    ETAG_HEADER,
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    PRECONDITION_FAILED,
+    VersionedWrites,
+)
 from tasks.filters import NoteFilter, TaskFilter
 from tasks.models import Note, Tag, Task
 
-ETAG = re.compile(r'"(?P<pk>[0-9]+)-(?P<version>[0-9]+)"')
 
-IF_MATCH = OpenApiParameter(
-    "If-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description=(
-        'Write only if the task is still at this version: its ETag, e.g. `"12-3"` '
-        "(a `W/` prefix and a comma-separated list are accepted; `*` means any). "
-        "Without it the write proceeds."
-    ),
-)
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    description="The ETag the client holds; if the task is unchanged the answer is 304.",
-)
-ETAG_HEADER = OpenApiParameter(
-    "ETag",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200, 201, 304, 412],
-    description='The task\'s current version, `"<id>-<version>"`.',
-)
-PRECONDITION_FAILED = OpenApiResponse(
-    ErrorSerializer,
-    description="If-Match names another version (or is not one of our ETags); nothing "
-    "was written. The ETag header carries the current version.",
-)
-NOT_MODIFIED = OpenApiResponse(description="Unchanged since the If-None-Match ETag; no body.")
-VERSIONED_READ = {200: serializers.TaskSerializer, 401: UNAUTHORIZED, 404: NOT_FOUND}
-CONDITIONAL_WRITE = {
-    "parameters": [IF_MATCH, ETAG_HEADER],
-    "responses": {**VERSIONED_READ, 400: BAD_REQUEST, 412: PRECONDITION_FAILED},
-}
+def versioned_schema(item) -> dict:
+    """owned_schema's overrides for objects with ETags (tasks.api.versions)."""
+    read = {200: item, 401: UNAUTHORIZED, 404: NOT_FOUND}
+    write = {
+        "parameters": [IF_MATCH, ETAG_HEADER],
+        "responses": {**read, 400: BAD_REQUEST, 412: PRECONDITION_FAILED},
+    }
+    return {
+        "create": {"parameters": [ETAG_HEADER]},
+        "retrieve": {
+            "parameters": [IF_NONE_MATCH, ETAG_HEADER],
+            "responses": {**read, 304: NOT_MODIFIED},
+        },
+        "update": write,
+        "partial_update": write,
+        "destroy": {
+            "parameters": [IF_MATCH, ETAG_HEADER],
+            "responses": {204: None, 401: UNAUTHORIZED, 404: NOT_FOUND, 412: PRECONDITION_FAILED},
+        },
+    }
+
+
 CONDITIONAL_ACTION = {
     "request": None,
     "parameters": [IF_MATCH, ETAG_HEADER],
-    "responses": {**VERSIONED_READ, 412: PRECONDITION_FAILED},
+    "responses": {
+        200: serializers.TaskSerializer,
+        401: UNAUTHORIZED,
+        404: NOT_FOUND,
+        412: PRECONDITION_FAILED,
+    },
 }
-
-
-def _entity_tags(header: str) -> list[str]:
-    """The tags of an If-Match/If-None-Match list, weak ones (W/, added by gzip) as strong."""
-    return [tag.strip().removeprefix("W/") for tag in header.split(",")]
-
-
-def not_modified(request, etag: str) -> bool:
-    """Whether If-None-Match names the task's current version, `etag` (or is `*`)."""
-    header = request.headers.get("If-None-Match")
-    return header is not None and (header.strip() == "*" or etag in _entity_tags(header))
-
-
-def expected_version(request, task: Task) -> int | None:
-    """The version If-Match asks the write to find: None for no header or `*`.
-
-    Raises PreconditionFailed when no listed tag can match this task, including tags not in
-    our `"<id>-<version>"` format. The service compares the version under a row lock.
-    """
-    header = request.headers.get("If-Match")
-    if header is None or header.strip() == "*":
-        return None
-    versions = set()
-    for tag in _entity_tags(header):
-        match = ETAG.fullmatch(tag)
-        if match is None:
-            raise PreconditionFailed("If-Match is not an ETag of this API.", etag=task.etag)
-        if int(match["pk"]) == task.pk:
-            versions.add(int(match["version"]))
-    if not versions:
-        raise PreconditionFailed(etag=task.etag)
-    # The service checks one version: the current one if listed (it may still move on
-    # before the lock), otherwise any, which then fails with the current ETag.
-    return task.version if task.version in versions else max(versions)
 
 
 class OwnedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -143,7 +106,8 @@ class OwnedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def update(self, request, pk, partial=False):
         obj = self.get_object()
-        return self.object_response(self.update_object(obj, self.validated_input(partial)))
+        data = self.validated_input(partial, replace=not partial)
+        return self.object_response(self.update_object(obj, data))
 
     def partial_update(self, request, pk):
         return self.update(request, pk, partial=True)
@@ -152,30 +116,50 @@ class OwnedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         self.delete_object(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def validated_input(self, partial: bool = False) -> dict:
-        """The request body, checked for shape; defaults apply unless `partial` (PATCH)."""
-        serializer = self.input_serializer_class(
+    def validated_input(self, partial: bool = False, *, replace: bool = False) -> dict:
+        """The request body, checked for shape; defaults apply unless `partial` (PATCH).
+
+        `replace` (PUT) checks it with `replace_serializer_class`, which needs every
+        writable field: a missing one would otherwise be reset to its default. A field the
+        API does not know is refused by name; the read-only fields of the answer may come
+        back (a client sends what it read) and are ignored.
+        """
+        serializer_class = self.input_serializer_class
+        if replace:
+            serializer_class = getattr(self, "replace_serializer_class", serializer_class)
+        serializer = serializer_class(
             data=self.request.data, partial=partial, context=self.get_serializer_context()
         )
-        serializer.is_valid(raise_exception=True)
+        errors = {}
+        if isinstance(self.request.data, dict):
+            known = set(serializer.fields) | set(self.get_serializer().fields)
+            unknown = set(self.request.data) - known
+            errors = {name: ["This field is not known."] for name in unknown}
+        if not serializer.is_valid():
+            errors = {**serializer.errors, **errors}
+        if errors:
+            raise exceptions.ValidationError(dict(sorted(errors.items())))
         return serializer.validated_data
 
     def object_response(self, obj, status_code=status.HTTP_200_OK, headers=None) -> Response:
         return Response(self.get_serializer(obj).data, status=status_code, headers=headers)
 
 
-# Lists answer 404 for a page past the last one or a cursor they did not issue (DRF's
-# pagination), not only for objects.
-NO_SUCH_PAGE = OpenApiResponse(
-    ErrorSerializer, description="`page` is past the last page, or `cursor` is not valid."
+# A list's 400 also covers a page past the last one and a cursor it did not issue
+# (core.api.pagination): 404 is for objects only.
+BAD_LIST_QUERY = OpenApiResponse(
+    FieldErrorsSerializer,
+    description="Invalid filters or page_size, a page past the last one, or a cursor this "
+    "API did not issue.",
 )
 
 
-def owned_schema(tag: str, item, request, **overrides):
-    """The schema of an OwnedViewSet whose objects `item` shows and `request` takes."""
+def owned_schema(tag: str, item, request, replace=None, **overrides):
+    """The schema of an OwnedViewSet whose objects `item` shows and `request` takes
+    (`replace` for PUT, if it has its own)."""
     read = {401: UNAUTHORIZED, 404: NOT_FOUND}
     write = {200: item, 400: BAD_REQUEST, **read}
-    listed = {200: item(many=True), 400: BAD_REQUEST, 401: UNAUTHORIZED, 404: NO_SUCH_PAGE}
+    listed = {200: item(many=True), 400: BAD_LIST_QUERY, 401: UNAUTHORIZED}
     operations = {
         "list": {"responses": listed},
         "create": {
@@ -183,7 +167,7 @@ def owned_schema(tag: str, item, request, **overrides):
             "responses": {201: item, 400: BAD_REQUEST, 401: UNAUTHORIZED},
         },
         "retrieve": {"responses": {200: item, **read}},
-        "update": {"request": request, "responses": write},
+        "update": {"request": replace or request, "responses": write},
         "partial_update": {"request": request, "responses": write},
         "destroy": {"responses": {204: None, **read}},
     }
@@ -223,29 +207,23 @@ def cursor_ordering(request) -> tuple[str, str]:
     "tasks",
     serializers.TaskSerializer,
     serializers.TaskInputSerializer,
+    serializers.TaskReplaceSerializer,
     list={"parameters": [CURSOR]},
-    create={"parameters": [ETAG_HEADER]},
-    retrieve={
-        "parameters": [IF_NONE_MATCH, ETAG_HEADER],
-        "responses": {**VERSIONED_READ, 304: NOT_MODIFIED},
-    },
-    update=CONDITIONAL_WRITE,
-    partial_update=CONDITIONAL_WRITE,
-    destroy={
-        "parameters": [IF_MATCH, ETAG_HEADER],
-        "responses": {204: None, 401: UNAUTHORIZED, 404: NOT_FOUND, 412: PRECONDITION_FAILED},
-    },
+    **versioned_schema(serializers.TaskSerializer),
     complete=CONDITIONAL_ACTION,
     reopen=CONDITIONAL_ACTION,
     restore=CONDITIONAL_ACTION,
     stats={"responses": {200: serializers.TaskStatsSerializer, 401: UNAUTHORIZED}},
 )
-class TaskViewSet(OwnedViewSet):
+class TaskViewSet(VersionedWrites, OwnedViewSet):
     """The caller's tasks. Each carries an ETag, `"<id>-<version>"`; writes honour If-Match."""
+
+    object_name = "task"
 
     queryset = Task.objects.none()  # the schema's model; rows always come from tasks.selectors
     serializer_class = serializers.TaskSerializer
     input_serializer_class = serializers.TaskInputSerializer
+    replace_serializer_class = serializers.TaskReplaceSerializer
     filterset_class = TaskFilter
 
     def get_queryset(self):
@@ -308,9 +286,8 @@ class TaskViewSet(OwnedViewSet):
             signature=None if request.query_params else (request.build_absolute_uri(),),
             build=lambda: self._detail_answer(pk),
         )
-        if not_modified(request, answer["etag"]):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": answer["etag"]})
-        return Response(answer["task"], headers={"ETag": answer["etag"]})
+        not_modified = self.not_modified_response(answer["etag"])
+        return not_modified or Response(answer["task"], headers={"ETag": answer["etag"]})
 
     def _detail_answer(self, pk) -> dict:
         row = selectors.task_row(user=self.request.user, pk=pk)  # a dict: no model, no prefetch
@@ -322,17 +299,17 @@ class TaskViewSet(OwnedViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk):
         """Mark a task done."""
-        return self.object_response(self._write(services.task_complete, self.get_object()))
+        return self.object_response(self.versioned_write(services.task_complete, self.get_object()))
 
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk):
         """Put a done task back to do."""
-        return self.object_response(self._write(services.task_reopen, self.get_object()))
+        return self.object_response(self.versioned_write(services.task_reopen, self.get_object()))
 
     @action(detail=True, methods=["post"])
     def restore(self, request, pk):
         """Bring an archived task back to the list (`?archived=true` lists archived ones)."""
-        return self.object_response(self._write(services.task_restore, self.get_object()))
+        return self.object_response(self.versioned_write(services.task_restore, self.get_object()))
 
     @action(detail=False)
     def stats(self, request):
@@ -357,31 +334,33 @@ class TaskViewSet(OwnedViewSet):
 
     def update_object(self, task, data):
         # PUT sends every field (defaults fill the gaps): the task is replaced, tags too.
-        return self._write(services.task_update, task, **data)
+        return self.versioned_write(services.task_update, task, **data)
 
     def delete_object(self, task):
-        self._write(services.task_delete, task)
+        self.versioned_write(services.task_delete, task)
 
     def object_response(self, task, status_code=status.HTTP_200_OK, headers=None):
         headers = {**(headers or {}), "ETag": task.etag}
         return Response(serializers.TaskSerializer(task).data, status=status_code, headers=headers)
 
-    def _write(self, service, task, **changes):
-        """Run `service` on the task if If-Match allows; a stale version answers 412."""
-        version = expected_version(self.request, task)
-        try:
-            return service(task=task, expected_version=version, **changes)
-        except services.VersionConflict as conflict:
-            raise PreconditionFailed(etag=conflict.current.etag) from conflict
 
+@owned_schema(
+    "notes",
+    serializers.NoteSerializer,
+    serializers.NoteInputSerializer,
+    serializers.NoteReplaceSerializer,
+    **versioned_schema(serializers.NoteSerializer),
+)
+class NoteViewSet(VersionedWrites, OwnedViewSet):
+    """The caller's notes, each optionally attached to one of their tasks. Each carries an
+    ETag, `"<id>-<version>"`; writes honour If-Match, as for tasks."""
 
-@owned_schema("notes", serializers.NoteSerializer, serializers.NoteInputSerializer)
-class NoteViewSet(OwnedViewSet):
-    """The caller's notes, each optionally attached to one of their tasks."""
+    object_name = "note"
 
     queryset = Note.objects.none()  # for the schema only, as on TaskViewSet
     serializer_class = serializers.NoteSerializer
     input_serializer_class = serializers.NoteInputSerializer
+    replace_serializer_class = serializers.NoteReplaceSerializer
     filterset_class = NoteFilter
 
     def get_queryset(self):
@@ -390,14 +369,22 @@ class NoteViewSet(OwnedViewSet):
     def get_object(self):
         return selectors.note_get(user=self.request.user, pk=self.kwargs["pk"])
 
+    def retrieve(self, request, pk):
+        note = self.get_object()
+        return self.not_modified_response(note.etag) or self.object_response(note)
+
     def create_object(self, data):
         return services.note_create(owner=self.request.user, **data)
 
     def update_object(self, note, data):
-        return services.note_update(note=note, **data)
+        return self.versioned_write(services.note_update, note, **data)
 
     def delete_object(self, note):
-        services.note_delete(note=note)
+        self.versioned_write(services.note_delete, note)
+
+    def object_response(self, note, status_code=status.HTTP_200_OK, headers=None):
+        headers = {**(headers or {}), "ETag": note.etag}
+        return super().object_response(note, status_code, headers)
 
 
 @owned_schema(
@@ -407,9 +394,8 @@ class NoteViewSet(OwnedViewSet):
     list={
         "responses": {
             200: serializers.TagSerializer(many=True),
-            400: BAD_REQUEST,  # page_size
+            400: BAD_LIST_QUERY,
             401: UNAUTHORIZED,
-            404: NO_SUCH_PAGE,
         }
     },
 )

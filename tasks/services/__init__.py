@@ -17,14 +17,14 @@ from tasks.services.reminders import reminder_logs_prune, reminder_send
 from tasks.services.tags import tag_create, tag_delete, tag_names_clean, tag_rename, tags_resolve
 from tasks.services.tasks import (
     TASK_FIELDS,
-    VersionConflict,
     task_complete,
     task_create,
     task_delete,
     task_reopen,
-    task_toggle,
+    task_set_done,
     task_update,
 )
+from tasks.services.versions import VersionConflict
 
 __all__ = [
     "ARCHIVE_BATCH",
@@ -50,7 +50,7 @@ __all__ = [
     "task_delete",
     "task_reopen",
     "task_restore",
-    "task_toggle",
+    "task_set_done",
     "task_update",
     "tasks_archive_done",
 ]

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from tasks import cache
 from tasks.models import Task
-from tasks.services.tasks import VersionConflict, task_lock
+from tasks.services.tasks import task_lock
+from tasks.services.versions import VersionConflict
 
 ARCHIVE_BATCH = 1000
 

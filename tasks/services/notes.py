@@ -4,11 +4,11 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
 from tasks.models import Note, Task
 from tasks.services.tags import tags_resolve
+from tasks.services.versions import locked_at, save_if_changed
 
 
 def _check_note_task(owner: User, task: Task | None) -> None:
@@ -33,25 +33,32 @@ NOTE_FIELDS = ("title", "body", "task")
 
 
 @transaction.atomic
-def note_update(*, note: Note, tags: Iterable[str] | None = None, **changes) -> Note:
-    """Change a note; its task, if any, must belong to the same owner."""
+def note_update(
+    *, note: Note, expected_version: int | None = None, tags: Iterable[str] | None = None, **changes
+) -> Note:
+    """Change a note; its task, if any, must belong to the same owner. With
+    `expected_version`, refuse (VersionConflict) if it moved on; a change that changes
+    nothing makes no new version."""
     unknown = set(changes) - set(NOTE_FIELDS)
     if unknown:
         raise TypeError(f"note_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    locked = locked_at(note, expected_version)
     if "task" in changes:
-        _check_note_task(note.owner, changes["task"])
+        _check_note_task(locked.owner, changes["task"])
     if "title" in changes:
         changes["title"] = changes["title"].strip()
+    stored = _values(locked)
     for field, value in changes.items():
-        setattr(note, field, value)
-    note.full_clean(exclude=["owner", "tags", "task"])
-    note.updated_at = timezone.now()
-    note.save()
-    if tags is not None:
-        note.tags.set(tags_resolve(owner=note.owner, names=tags))
-    return note
+        setattr(locked, field, value)
+    locked.full_clean(exclude=["owner", "tags", "task"])
+    return save_if_changed(locked, changed=_values(locked) != stored, tags=tags)
 
 
-def note_delete(*, note: Note) -> None:
-    """Delete a note."""
-    note.delete()
+@transaction.atomic
+def note_delete(*, note: Note, expected_version: int | None = None) -> None:
+    """Delete a note; with `expected_version`, only the version the client saw."""
+    locked_at(note, expected_version).delete()
+
+
+def _values(note: Note) -> dict:
+    return {"title": note.title, "body": note.body, "task_id": note.task_id}

@@ -25,6 +25,11 @@ def tag_names_clean(names: Iterable[str]) -> list[str]:
     return list(unique.values())
 
 
+def tag_keys(names: Iterable[str]) -> set[str]:
+    """Tag names as tags_resolve matches them: cleaned, in any letter case."""
+    return {name.lower() for name in tag_names_clean(names)}
+
+
 def tags_resolve(*, owner: User, names: Iterable[str]) -> list[Tag]:
     """The owner's tags with these names (any letter case), creating the missing ones."""
     wanted = tag_names_clean(names)

@@ -4,22 +4,14 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
 from tasks.models import Task
 from tasks.services.tags import tag_names_clean, tags_resolve
+from tasks.services.versions import locked_at, save_if_changed
 
 TASK_FIELDS = ("title", "description", "status", "priority", "due_date")
-
-
-class VersionConflict(Exception):
-    """The client edited an older version of the task than the one stored."""
-
-    def __init__(self, current: Task):
-        super().__init__(f"Task {current.pk} is at version {current.version}")
-        self.current = current
 
 
 def task_status_apply(task: Task, status: str) -> None:
@@ -58,7 +50,7 @@ def task_create(
 
 def task_lock(task: Task) -> Task:
     """The task's row, locked; Http404 if it was deleted since the caller read it."""
-    return get_object_or_404(Task.objects.select_for_update(), pk=task.pk)
+    return locked_at(task)
 
 
 @transaction.atomic
@@ -73,22 +65,20 @@ def task_update(
     unknown = set(changes) - set(TASK_FIELDS)
     if unknown:
         raise TypeError(f"task_update() got unexpected fields: {', '.join(sorted(unknown))}")
-    locked = task_lock(task)
-    if expected_version is not None and locked.version != expected_version:
-        raise VersionConflict(locked)
+    locked = locked_at(task, expected_version)
     if "title" in changes:
         changes["title"] = changes["title"].strip()
+    stored = _values(locked)
     status = changes.pop("status", locked.status)
     for field, value in changes.items():
         setattr(locked, field, value)
     task_status_apply(locked, status)
-    locked.full_clean(exclude=["owner", "tags"])
-    locked.updated_at = timezone.now()
-    locked.version += 1  # the row lock makes this read-modify-write safe
-    locked.save()
-    if tags is not None:
-        locked.tags.set(tags_resolve(owner=locked.owner, names=tags))
-    return locked
+    locked.full_clean(exclude=["owner", "tags"])  # also gives each value its field's type
+    return save_if_changed(locked, changed=_values(locked) != stored, tags=tags)
+
+
+def _values(task: Task) -> dict:
+    return {field: getattr(task, field) for field in (*TASK_FIELDS, "completed_at", "archived_at")}
 
 
 def task_complete(*, task: Task, expected_version: int | None = None) -> Task:
@@ -96,20 +86,21 @@ def task_complete(*, task: Task, expected_version: int | None = None) -> Task:
     return task_update(task=task, expected_version=expected_version, status=Task.Status.DONE)
 
 
+@transaction.atomic
 def task_reopen(*, task: Task, expected_version: int | None = None) -> Task:
-    """Put a done task back to do; its completion time is cleared."""
-    return task_update(task=task, expected_version=expected_version, status=Task.Status.TODO)
+    """Put a done task back to do, clearing its completion time; one not done stays as it is."""
+    locked = task_lock(task)
+    status = Task.Status.TODO if locked.is_done else locked.status
+    return task_update(task=locked, expected_version=expected_version, status=status)
 
 
-def task_toggle(*, task: Task) -> Task:
-    """Done becomes to-do, anything else becomes done (the checkbox on each row)."""
-    return task_reopen(task=task) if task.is_done else task_complete(task=task)
+def task_set_done(*, task: Task, done: bool, expected_version: int | None = None) -> Task:
+    """Done or not done, as the user asked: a stale tab or a repeated click changes nothing."""
+    service = task_complete if done else task_reopen
+    return service(task=task, expected_version=expected_version)
 
 
 @transaction.atomic
 def task_delete(*, task: Task, expected_version: int | None = None) -> None:
     """Delete a task; with `expected_version`, only the version the client saw."""
-    locked = task_lock(task)
-    if expected_version is not None and locked.version != expected_version:
-        raise VersionConflict(locked)
-    locked.delete()
+    locked_at(task, expected_version).delete()

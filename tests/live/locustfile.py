@@ -95,12 +95,13 @@ class TaskFlowUser(HttpUser):
         )
 
     @task(1)
-    def toggle_on_page(self):
+    def mark_done_on_page(self):
         if pk := self.some_task():
             self.client.post(
-                f"/tasks/{pk}/toggle/",
+                f"/tasks/{pk}/done/",
+                data={"done": "true"},
                 headers={**self.form_headers(), "HX-Request": "true"},
-                name="POST /tasks/<pk>/toggle/ (htmx)",
+                name="POST /tasks/<pk>/done/ (htmx)",
             )
 
     @task(1)

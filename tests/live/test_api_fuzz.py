@@ -113,13 +113,21 @@ STATE_DEPENDENT = {
     ("400", "cursor pages sort by created_at or updated_at only (two parameters together)"): [
         "GET /api/v1/tasks/",
     ],
-    ("412", "If-Match must name the task's current version: that is the feature"): [
+    ("400", "a page past the last one or a cursor the API did not issue: data-dependent"): [
+        "GET /api/v1/tasks/",
+        "GET /api/v1/notes/",
+        "GET /api/v1/tags/",
+    ],
+    ("412", "If-Match must name the object's current version: that is the feature"): [
         "PUT /api/v1/tasks/{id}/",
         "PATCH /api/v1/tasks/{id}/",
         "DELETE /api/v1/tasks/{id}/",
         "POST /api/v1/tasks/{id}/complete/",
         "POST /api/v1/tasks/{id}/reopen/",
         "POST /api/v1/tasks/{id}/restore/",
+        "PUT /api/v1/notes/{id}/",
+        "PATCH /api/v1/notes/{id}/",
+        "DELETE /api/v1/notes/{id}/",
     ],
 }
 # Every limit far above what the run sends: a 429 would only hide what the endpoint does.

@@ -268,11 +268,13 @@ def test_a_cursor_page_size_that_is_not_a_positive_number_is_a_400(jwt_client, u
     assert list(response.json()) == ["page_size"]
 
 
-def test_a_page_past_the_end_is_a_404(jwt_client, user):
+@pytest.mark.parametrize("route", ["task-list", "note-list", "tag-list"])
+def test_a_page_past_the_end_is_a_400_naming_page(jwt_client, user, route):
     TaskFactory(owner=user)
-    response = jwt_client.get(TASKS, {"page": 2})
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    response = jwt_client.get(reverse(f"tasks-api:{route}"), {"page": 9})
+    assert response.status_code == 400
+    assert list(response.json()) == ["page"]
+    assert "page" in response.json()["page"][0].lower()
 
 
 @pytest.mark.parametrize("page_size", [1, 20, 100])
@@ -394,11 +396,24 @@ def test_create_refuses_invalid_input_with_field_messages(jwt_client, data, fiel
     assert Tag.objects.count() == 0
 
 
+# A PUT's whole writable representation (a PUT without one of these is refused).
+WRITABLE = {
+    "title": "ok",
+    "description": "",
+    "status": "todo",
+    "priority": "medium",
+    "due_date": None,
+    "tags": [],
+}
+
+
 @pytest.mark.parametrize("method", ["put", "patch"])
 @pytest.mark.parametrize(("data", "field"), INVALID_TASKS)
 def test_update_refuses_invalid_input_and_writes_nothing(jwt_client, user, method, data, field):
     existing = task(user, "Keep", tags=["kept"])
     before = snapshot(existing)
+    if method == "put" and isinstance(data, dict):
+        data = {**WRITABLE, **data}  # only the invalid field is wrong
     response = getattr(jwt_client, method)(url("task-detail", existing), data, format="json")
     assert response.status_code == 400
     assert list(response.json()) == [field]
@@ -407,7 +422,8 @@ def test_update_refuses_invalid_input_and_writes_nothing(jwt_client, user, metho
 
 def test_put_without_a_title_is_a_400(jwt_client, user):
     existing = task(user, "Keep")
-    response = jwt_client.put(url("task-detail", existing), {"priority": "low"})
+    body = {name: value for name, value in WRITABLE.items() if name != "title"}
+    response = jwt_client.put(url("task-detail", existing), body, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["title"]
 
@@ -429,7 +445,9 @@ def test_put_replaces_the_whole_task(jwt_client, user):
         due_date=_date(2),
         tags=["x"],
     )
-    response = jwt_client.put(url("task-detail", existing), {"title": "New"})
+    response = jwt_client.put(
+        url("task-detail", existing), {**WRITABLE, "title": "New"}, format="json"
+    )
     assert response.status_code == 200
     body = response.json()
     assert {k: body[k] for k in ("title", "description", "status", "priority", "due_date")} == {
@@ -489,6 +507,26 @@ def test_complete_and_reopen(jwt_client, user):
     assert Task.objects.get().status == "todo"
 
 
+def test_writes_that_change_nothing_keep_the_version_and_etag(jwt_client, user):
+    existing = services.task_create(owner=user, title="Same", tags=["home"])
+    etag, updated_at = f'"{existing.pk}-1"', existing.updated_at
+    detail = url("task-detail", existing)
+    same = {"title": "Same", "status": "todo", "tags": ["Home"]}
+    for response in (
+        jwt_client.patch(detail, same, format="json"),
+        jwt_client.patch(detail, {"version": 9, "id": 1}, format="json"),  # read-only only
+        jwt_client.post(url("task-reopen", existing)),  # not done: nothing to reopen
+    ):
+        assert response.status_code == 200, response.content
+        assert (response["ETag"], response.json()["version"]) == (etag, 1)
+    assert Task.objects.get().updated_at == updated_at
+    for _ in range(2):  # completing twice makes one new version; its ETag stays valid
+        done = jwt_client.post(url("task-complete", existing), headers={"If-Match": etag})
+        assert (done.status_code, done["ETag"]) == (200, f'"{existing.pk}-2"')
+        etag = done["ETag"]
+    assert jwt_client.get(detail)["ETag"] == f'"{existing.pk}-2"'
+
+
 # --- ETag, If-None-Match, If-Match -------------------------------------------------------
 
 
@@ -528,7 +566,7 @@ def test_if_none_match_with_another_version_gets_the_task(jwt_client, user, head
 # Each conditional write: (method, route, body, what the DB shows once it went through).
 WRITES = {
     "patch": ("patch", "task-detail", {"title": "Mine"}, lambda t: t.title == "Mine"),
-    "put": ("put", "task-detail", {"title": "Mine"}, lambda t: t.title == "Mine"),
+    "put": ("put", "task-detail", {**WRITABLE, "title": "Mine"}, lambda t: t.title == "Mine"),
     "delete": ("delete", "task-detail", None, lambda t: t is None),
     "complete": ("post", "task-complete", None, lambda t: t.status == "done"),
     "reopen": ("post", "task-reopen", None, lambda t: t.status == "todo" and t.version == 3),
@@ -575,8 +613,9 @@ def test_a_current_if_match_or_none_lets_the_write_through(
     response = conditional(jwt_client, write, at_version_2, if_match)
     assert response.status_code in (200, 204), response.content
     assert went_through(write, at_version_2)
+    version = 2 if write == "complete" else 3  # completing a done task changes nothing
     if response.status_code == 200:
-        assert response["ETag"] == f'"{at_version_2.pk}-3"'
+        assert response["ETag"] == f'"{at_version_2.pk}-{version}"'
 
 
 @pytest.mark.parametrize("write", ["patch", "delete"])
@@ -641,6 +680,7 @@ def test_note_crud(jwt_client, user):
         "body": "Text",
         "task": on.pk,
         "tags": ["Work"],
+        "version": 1,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }
@@ -657,7 +697,10 @@ def test_note_crud(jwt_client, user):
     assert detached.json()["task"] is None
     assert Note.objects.get().task is None
 
-    replaced = jwt_client.put(url("note-detail", note), {"title": "Only"})
+    half = jwt_client.put(url("note-detail", note), {"title": "Only"}, format="json")
+    assert (half.status_code, set(half.json())) == (400, {"body", "task", "tags"})
+    whole = {"title": "Only", "body": "", "task": None, "tags": []}
+    replaced = jwt_client.put(url("note-detail", note), whole, format="json")
     assert replaced.status_code == 200
     assert {k: replaced.json()[k] for k in ("title", "body", "task", "tags")} == {
         "title": "Only",
@@ -938,7 +981,7 @@ def test_every_route_needs_a_token(api_client, user, method, path):
     ("method", "route", "body"),
     [
         ("patch", "task-detail", {"title": "Renamed"}),
-        ("put", "task-detail", {"title": "Renamed"}),
+        ("put", "task-detail", {**WRITABLE, "title": "Renamed"}),
         ("delete", "task-detail", None),
         ("post", "task-complete", None),
         ("post", "task-restore", None),

@@ -191,10 +191,10 @@ def test_cursor_pages_refuse_an_order_they_cannot_follow(jwt_client, user, order
     assert "ordering" in response.json()
 
 
-def test_a_broken_cursor_is_a_404_not_a_500(jwt_client, user):
+def test_a_broken_cursor_is_a_400_naming_cursor(jwt_client, user):
     response = jwt_client.get(TASKS, {"cursor": "not-a-cursor"})
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
+    assert response.status_code == 400
+    assert response.json() == {"cursor": ["Invalid cursor"]}
 
 
 @pytest.mark.parametrize("params", ["", "page=2", "page_size=5&cursor="])

@@ -233,7 +233,7 @@ def test_the_page_hides_archived_tasks_unless_shown(owner, user):
     page = response.content.decode()
     assert '<option value="true" selected>Archived tasks</option>' in page
     assert f'action="{reverse("tasks:restore", args=[old.pk])}"' in page
-    assert f'id="task-{old.pk}-toggle"' not in page  # restore, not reopen
+    assert f'id="task-{old.pk}-done"' not in page  # restore, not reopen
     assert "Archived <time" in page
     assert f'id="task-{current.pk}-restore"' not in owner.get(LIST).content.decode()
 

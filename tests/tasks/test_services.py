@@ -143,10 +143,34 @@ def test_moving_to_in_progress_is_not_completion(user):
     assert task.completed_at is None
 
 
-def test_toggle_flips_between_done_and_todo(user):
+def test_set_done_sets_the_state_asked_for_and_repeating_it_changes_nothing(user):
     task = create(user, status=Task.Status.IN_PROGRESS)
-    assert services.task_toggle(task=task).status == "done"
-    assert services.task_toggle(task=Task.objects.get()).status == "todo"
+    done = services.task_set_done(task=task, done=True)
+    assert (done.status, done.version) == ("done", 2)
+    again = services.task_set_done(task=Task.objects.get(), done=True)  # a stale tab
+    assert (again.status, again.version, again.completed_at) == ("done", 2, done.completed_at)
+    assert services.task_set_done(task=again, done=False).status == "todo"
+
+
+def test_reopening_a_task_that_is_not_done_leaves_its_status(user):
+    task = create(user, status=Task.Status.IN_PROGRESS)
+    reopened = services.task_set_done(task=task, done=False)
+    assert (reopened.status, reopened.version) == ("in_progress", task.version)
+
+
+def test_a_write_that_changes_nothing_keeps_the_version_and_updated_at(user):
+    task = services.task_create(owner=user, title="Same", priority=Task.Priority.HIGH, tags=["a"])
+    stored = Task.objects.get()
+    same = services.task_update(
+        task=stored, title=" Same ", priority=Task.Priority.HIGH, tags=["A", "a "]
+    )
+    assert (same.version, same.updated_at) == (task.version, stored.updated_at)
+    assert Task.objects.get().updated_at == stored.updated_at
+    assert services.task_complete(task=same).version == task.version + 1
+    assert services.task_complete(task=Task.objects.get()).version == task.version + 1
+    retagged = services.task_update(task=Task.objects.get(), tags=["a", "b"])
+    assert retagged.version == task.version + 2
+    assert sorted(retagged.tags.values_list("name", flat=True)) == ["a", "b"]
 
 
 def test_task_delete_honours_the_expected_version(user):

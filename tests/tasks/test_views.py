@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks import services
+from tasks import forms, services
 from tasks.models import Note, Task
 from tests.tasks.factories import NoteFactory, TaskFactory
 
@@ -121,7 +121,7 @@ ROUTES = [
     ("get", "tasks:row", "task"),
     ("get", "tasks:row-edit", "task"),
     ("post", "tasks:row-edit", "task"),
-    ("post", "tasks:toggle", "task"),
+    ("post", "tasks:set-done", "task"),
     ("get", "tasks:delete", "task"),
     ("post", "tasks:delete", "task"),
     ("get", "tasks:note-list", None),
@@ -378,29 +378,56 @@ def test_a_rule_the_service_enforces_becomes_a_form_error(owner):
     assert not Task.objects.exists()
 
 
-# --- row actions: toggle, inline edit, delete --------------------------------------
+# --- row actions: mark done or reopen, inline edit, delete --------------------------------------
 
 
 def test_mark_done_and_reopen_without_javascript(owner, task):
-    response = owner.post(url("tasks:toggle", task), {"next": f"{LIST}?search=milk"})
+    response = owner.post(
+        url("tasks:set-done", task), {"done": "true", "next": f"{LIST}?search=milk"}
+    )
     assert response.status_code == 302
     assert response.url == f"{LIST}?search=milk"
     task.refresh_from_db()
     assert task.status == Task.Status.DONE
     assert task.completed_at is not None
-    owner.post(url("tasks:toggle", task))
+    owner.post(url("tasks:set-done", task), {"done": "false"})
     task.refresh_from_db()
     assert task.status == Task.Status.TODO
     assert task.completed_at is None
 
 
 def test_mark_done_with_htmx_returns_the_updated_row(owner, task):
-    response = owner.post(url("tasks:toggle", task), headers=HX)
+    response = owner.post(url("tasks:set-done", task), {"done": "true"}, headers=HX)
     page = fragment(response)
     assert page.lstrip().startswith(f'<li id="task-{task.pk}" class="row task-row is-done"')
     assert ">Reopen</button>" in page
     task.refresh_from_db()
     assert task.is_done
+
+
+def test_a_stale_mark_done_leaves_a_done_task_done(owner, task):
+    # Two tabs show "Mark done"; the second click must not reopen what the first closed.
+    for _ in range(2):
+        assert owner.post(url("tasks:set-done", task), {"done": "true"}).status_code == 302
+    task.refresh_from_db()
+    assert (task.status, task.version) == (Task.Status.DONE, 2)
+
+
+def test_a_stale_reopen_leaves_a_task_in_progress_as_it_is(owner, task):
+    services.task_update(task=task, status=Task.Status.IN_PROGRESS)
+    response = owner.post(url("tasks:set-done", task), {"done": "false"}, headers=HX)
+    assert "Mark done" in fragment(response)
+    task.refresh_from_db()
+    assert (task.status, task.version) == (Task.Status.IN_PROGRESS, 2)
+
+
+@pytest.mark.parametrize("data", [{}, {"done": "yes"}, {"done": ""}])
+def test_mark_done_without_a_clear_done_answers_400(owner, task, data):
+    response = owner.post(url("tasks:set-done", task), data)
+    assert response.status_code == 400
+    assert b"done=true" in response.content
+    task.refresh_from_db()
+    assert (task.status, task.version) == (Task.Status.TODO, 1)
 
 
 def test_inline_edit_swaps_the_row_for_a_form_with_the_version(owner, task):
@@ -496,7 +523,8 @@ def test_rows_carry_an_htmx_confirmation_and_a_no_js_fallback(owner, task):
     page = html(owner.get(LIST))
     assert 'hx-confirm="Delete the task “Buy milk”?"' in page
     assert f'<form class="inline-form" method="get" action="{url("tasks:delete", task)}">' in page
-    assert f'action="{url("tasks:toggle", task)}"' in page
+    assert f'formaction="{url("tasks:set-done", task)}"' in page
+    assert 'name="done" value="true"' in page
     assert f'<a href="{url("tasks:detail", task)}" hx-get="{url("tasks:row-edit", task)}"' in page
 
 
@@ -536,29 +564,31 @@ def test_detail_page_shows_the_task_and_its_notes(owner, task, note, others_note
     assert "Bob's diary" not in page
 
 
-def test_a_stale_edit_is_refused_with_409_and_the_current_values(owner, task):
-    seen = task.version
+def test_a_stale_edit_that_clashes_is_refused_with_409_keeping_what_was_typed(owner, task):
+    seen = forms.task_form_data(task)  # what the edit page was rendered with
     services.task_update(task=task, title="Buy milk and eggs")  # someone else saves first
-    data = edit_data(task, title="My stale title", expected_version=seen)
-    response = owner.post(url("tasks:detail", task), data)
+    response = owner.post(url("tasks:detail", task), {**seen, "title": "My stale title"})
     assert response.status_code == 409
     page = html(response)
-    assert "Someone changed this task while you were editing it." in page
-    assert 'value="Buy milk and eggs"' in page
+    assert "Someone saved this task while you were editing it." in page
+    assert 'value="My stale title"' in page
+    assert "Saved meanwhile: <q>Buy milk and eggs</q>" in page
     assert 'name="expected_version" value="2"' in page
-    assert "My stale title" not in page
+    assert ">Keep mine</button>" in page and ">Use theirs</a>" in page
     task.refresh_from_db()
     assert (task.title, task.version) == ("Buy milk and eggs", 2)
 
 
-def test_a_stale_inline_edit_is_refused_with_409(owner, task):
-    seen = task.version
+def test_a_stale_inline_edit_that_clashes_is_refused_with_409(owner, task):
+    seen = forms.task_form_data(task)
     services.task_update(task=task, title="Buy milk and eggs")
-    data = edit_data(task, title="My stale title", expected_version=seen)
+    data = {**seen, "title": "My stale title"}
     response = owner.post(url("tasks:row-edit", task), data, headers=HX)
     page = fragment(response, 409)
-    assert "Someone changed this task" in page
-    assert 'value="Buy milk and eggs"' in page
+    assert "Someone saved this task" in page
+    assert 'value="My stale title"' in page
+    assert "Saved meanwhile: <q>Buy milk and eggs</q>" in page
+    assert ">Keep mine</button>" in page and ">Use theirs</a>" in page
     task.refresh_from_db()
     assert task.title == "Buy milk and eggs"
 
@@ -646,7 +676,8 @@ def test_edit_note(owner, note):
     page = html(owner.get(url("tasks:note-detail", note)))
     assert 'value="Milk brands"' in page
     assert f'<option value="{note.task_id}" selected>' in page
-    response = owner.post(url("tasks:note-detail", note), note_data(title="Milk", tags="a, b"))
+    data = note_data(title="Milk", tags="a, b", expected_version=note.version)
+    response = owner.post(url("tasks:note-detail", note), data)
     assert response.status_code == 302
     note.refresh_from_db()
     assert (note.title, note.body, note.task) == ("Milk", "Agenda", None)
@@ -792,7 +823,7 @@ def test_a_cached_task_list_page_carries_this_responses_csrf_token(client, user)
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.cookies = client.cookies
     toggled = csrf_client.post(
-        reverse("tasks:toggle", args=[task.pk]), {"csrfmiddlewaretoken": token}
+        reverse("tasks:set-done", args=[task.pk]), {"csrfmiddlewaretoken": token, "done": "true"}
     )
     assert toggled.status_code == 302
     task.refresh_from_db()
