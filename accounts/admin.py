@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django_otp.admin import OTPAdminSite
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, BackupCodeDevice, User, UserSession
 
@@ -88,3 +89,17 @@ class BackupCodeDeviceAdmin(ReadOnlyAdmin):
     list_display = ["user", "name", "confirmed"]
     search_fields = ["user__email"]
     exclude = ["throttling_failure_timestamp", "throttling_failure_count"]
+
+
+# django-otp's own TOTPDevice admin shows each secret key and its QR code to any staff
+# member who may view devices: whoever reads one can make that user's codes. Staff here see
+# that a user has an authenticator and may delete it (the user then enrols again).
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(ReadOnlyAdmin):
+    list_display = ["user", "name", "confirmed"]
+    search_fields = ["user__email"]
+    fields = ["user", "name", "confirmed"]
+    list_select_related = ["user"]

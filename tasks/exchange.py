@@ -13,7 +13,9 @@ CSV: one header row, then one row per task or note, in the columns of CSV_COLUMN
 (an import needs only `kind` and `title`, in any order). `kind` is `task` or `note`; a
 column the row's kind does not have stays empty. `tags` is
 one cell of comma-separated names (a name holding a comma or quote is quoted, CSV style:
-`work, "a, b"`). Empty cells mean "none".
+`work, "a, b"`). Empty cells mean "none". A cell a spreadsheet would run as a formula
+(starting with = + - @, a tab or a carriage return) is written with a leading `'`, as is
+one that starts with `'`; import drops exactly that one `'`, so a round trip is lossless.
 
 Values: status todo|in_progress|done; priority low|medium|high; due_date YYYY-MM-DD;
 times ISO 8601 with an offset (one without is read in the server's time zone); a note's
@@ -43,7 +45,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from accounts.models import User
 from tasks import selectors, services
 from tasks.api import exports
-from tasks.models import Task
+from tasks.models import MAX_TAGS_PER_ITEM, Task
 
 VERSION = 1
 FORMATS = ("json", "csv")
@@ -73,7 +75,7 @@ KEYS = {"task": TASK_KEYS, "note": NOTE_KEYS}
 LISTS = {"task": "tasks", "note": "notes"}
 DOCUMENT_KEYS = {"version", "exported_at", "tasks", "notes"}
 PRIORITIES = {priority.name.lower(): priority for priority in Task.Priority}
-MAX_TAGS = 50  # per row, as the API's TagNamesField
+MAX_TAGS = MAX_TAGS_PER_ITEM  # per row, as on pages and in the API
 MAX_ID = 2**63 - 1  # ids are bigint: a larger one must not reach a query
 EXPORT_CHUNK = 500  # rows per query (and per tag prefetch) while exporting
 # A multipart body is the file plus boundaries and the other fields.
@@ -149,13 +151,33 @@ class _Line:
         return text
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _guarded(cell: Any) -> Any:
+    """A text cell a spreadsheet would run gets a leading `'`; so does one that already
+    starts with `'`, so that import strips exactly one and the round trip is lossless."""
+    if isinstance(cell, str) and cell.startswith((*FORMULA_STARTS, "'")):
+        return "'" + cell
+    return cell
+
+
+def _unguarded(cell: str) -> str:
+    """A cell as it was before _guarded: a `'` is dropped only in front of what it guards."""
+    if cell[:1] == "'" and cell[1:2] and cell[1] in (*FORMULA_STARTS, "'"):
+        return cell[1:]
+    return cell
+
+
 def _csv_pieces(user: User) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(CSV_COLUMNS)
     for kind, records in _records(user).items():
         for record in records:
             cells = {**record, "kind": kind, "tags": _tags_cell(record["tags"])}
-            yield writer.writerow(["" if cells.get(c) is None else cells[c] for c in CSV_COLUMNS])
+            row = ["" if cells.get(c) is None else _guarded(cells[c]) for c in CSV_COLUMNS]
+            yield writer.writerow(row)
 
 
 def export_filename(fmt: str) -> str:
@@ -373,7 +395,7 @@ def read_csv(text: str) -> list[services.ImportRow]:
 
 
 def _csv_row(header: list[str], number: int, cells: list[str]) -> services.ImportRow:
-    raw = dict(zip(header, cells, strict=False))
+    raw = dict(zip(header, map(_unguarded, cells), strict=False))
     kind = raw.pop("kind", "").strip().lower()
     if kind not in KEYS:
         return services.ImportRow(kind, number, {}, errors={"kind": ["Use task or note."]})

@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
 from tasks.models import Note, Task
@@ -51,6 +52,26 @@ class FilterForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date and time, in UTC: Python takes offsets up to 24 h, PostgreSQL only
+    up to 16 h ("+20:11"), and a time that leaves years 1-9999 in UTC is refused."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError(
+                "Enter a date and time between the years 1 and 9999 in UTC.", code="invalid"
+            ) from None
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 def live_search(element_id: str, placeholder: str) -> forms.SearchInput:
     """A search box that reloads the list as the user types (htmx; a plain input without)."""
     attrs = {"id": element_id, "placeholder": placeholder, "autocomplete": "off"}
@@ -83,7 +104,7 @@ class TaskFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         choices=[("true", "Yes"), ("false", "No")], method="filter_overdue"
     )
-    updated_after = django_filters.IsoDateTimeFilter(method="filter_updated_after")
+    updated_after = UTCDateTimeFilter(method="filter_updated_after")
     # Archived tasks (done long ago, see tasks.jobs) are left out unless asked for.
     archived = django_filters.ChoiceFilter(
         choices=[("false", "Current tasks"), ("true", "Archived tasks")],
@@ -114,8 +135,7 @@ class TaskFilter(django_filters.FilterSet):
         return super().filter_queryset(queryset)
 
     def filter_updated_after(self, queryset, name, value):
-        # In UTC: Python takes offsets up to 24 h, PostgreSQL only up to 16 h ("+20:11").
-        return queryset.filter(updated_at__gt=value.astimezone(UTC))
+        return queryset.filter(updated_at__gt=value)  # in UTC (UTCDateTimeField)
 
     def filter_search(self, queryset, name, value):
         return search_tasks(queryset, value)

@@ -12,7 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from accounts import emails, tokens
-from accounts.models import User
+from accounts.models import User, new_calendar_token
 from accounts.services.audit import Event, audit_record
 from accounts.services.sessions import sessions_revoke_all
 from core import ratelimit
@@ -172,14 +172,16 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str, reques
     """Set a new password from a reset link; the link dies, and so do all sessions and tokens.
 
     The token hashes the password, so it stops working once the password changes. The
-    user is not logged in: two-factor authentication, if on, is still asked for.
+    user is not logged in: two-factor authentication, if on, is still asked for. Whoever
+    may have had the account may have copied its calendar feed's secret URL: it changes too.
     """
     user = password_reset_user(uidb64=uidb64, token=token)
     if user is None:
         raise ValidationError({"token": [BAD_RESET_LINK]})
     _validated_new_password(user, new_password)
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.calendar_token = new_calendar_token()
+    user.save(update_fields=["password", "calendar_token"])
     _credentials_replaced(user)
     audit_record(event=Event.PASSWORD_RESET, request=request, user=user)
     return user

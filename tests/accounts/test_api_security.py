@@ -297,6 +297,18 @@ def test_a_reset_link_sets_a_new_password_once_and_ends_every_app_session(
     assert login(api_client, user, STRONG).status_code == 200
 
 
+def test_a_reset_also_changes_the_calendar_feeds_secret(api_client, user):
+    feed_before = user.calendar_token
+    request_reset(api_client, user.email)
+    assert confirm_reset(api_client, link_kwargs(mail.outbox[0])).status_code == 204
+    user.refresh_from_db()
+    assert user.calendar_token and user.calendar_token != feed_before
+    feed = reverse("tasks:calendar-feed", kwargs={"token": feed_before})
+    assert api_client.get(feed).status_code == 404
+    new_feed = reverse("tasks:calendar-feed", kwargs={"token": user.calendar_token})
+    assert api_client.get(new_feed).status_code == 200
+
+
 def test_a_weak_new_password_is_refused_and_the_link_still_works(api_client, user):
     request_reset(api_client, user.email)
     link = link_kwargs(mail.outbox[0])

@@ -1,6 +1,10 @@
 import pytest
+from django.contrib.auth.models import Permission
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tasks.models import Task
+from tests.accounts.factories import UserFactory
 from tests.tasks.factories import NoteFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +64,25 @@ def test_content_pages_are_read_only_for_staff(staff_client, user):
     assert staff_client.get("/admin/tasks/task/add/").status_code == 403
     assert staff_client.get(f"/admin/tasks/note/{note.pk}/change/").status_code == 200
     assert staff_client.get("/admin/tasks/tag/").status_code == 200
+
+
+def _staff_who_may_only_view_tasks(client):
+    viewer = UserFactory(email="viewer@example.com", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_task"))
+    device = TOTPDevice.objects.create(user=viewer, name="Phone", confirmed=True)
+    client.force_login(viewer)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def test_mark_done_needs_the_change_permission(client, user):
+    viewer = _staff_who_may_only_view_tasks(client)
+    open_task = TaskFactory(owner=user, status="todo")
+    page = viewer.get("/admin/tasks/task/")
+    assert page.status_code == 200
+    assert 'value="mark_done"' not in page.content.decode()
+    viewer.post("/admin/tasks/task/", {"action": "mark_done", "_selected_action": [open_task.pk]})
+    open_task.refresh_from_db()
+    assert (open_task.status, open_task.version) == ("todo", 1)

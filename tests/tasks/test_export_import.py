@@ -292,6 +292,33 @@ def test_export_then_import_into_an_empty_account_gives_the_same_data(user, fmt)
     assert _without_ids(again, fmt) == _without_ids(exported, fmt)
 
 
+FORMULAS = ['=HYPERLINK("http://evil.example")', "+1", "-2", "@SUM(A1)", "'quoted", "'=x"]
+
+
+def test_the_csv_export_guards_formulas_and_the_import_restores_them(user):
+    for title in FORMULAS:
+        services.task_create(owner=user, title=title, description=title, tags=["-minus"])
+    rows = export_csv(jwt_for(user), API_EXPORT)
+    for row in rows:
+        assert row["title"][0] == "'"  # no cell a spreadsheet would run
+        assert row["tags"] == "'-minus"
+    exported = body(jwt_for(user).get(API_EXPORT, {"format": "csv"}))
+    newcomer = UserFactory()
+    assert api_import(jwt_for(newcomer), exported, name="t.csv").status_code == 201
+    imported = Task.objects.filter(owner=newcomer)
+    assert sorted(imported.values_list("title", flat=True)) == sorted(FORMULAS)
+    assert {t.description for t in imported} == set(FORMULAS)
+    assert {tag.name for t in imported for tag in t.tags.all()} == {"-minus"}
+
+
+def test_a_hand_made_csv_keeps_a_quote_that_guards_nothing(user):
+    content = f"{HEADER}\n" + ",".join(
+        {"kind": "task", "title": "'tis the season"}.get(c, "") for c in exchange.CSV_COLUMNS
+    )
+    assert api_import(jwt_for(user), content, name="t.csv").status_code == 201
+    assert Task.objects.get(owner=user).title == "'tis the season"
+
+
 def _without_ids(content: bytes, fmt: str) -> list:
     if fmt == "json":
         document = json.loads(content)
