@@ -28,6 +28,14 @@ def signed_in_tab(new_context, email, size):
     return page
 
 
+def start_inline_edit(row):
+    """Open the row's inline form and wait until htmx has swapped and settled it: a value
+    typed into a form still being settled can be replaced."""
+    row.get_by_role("link", name="Edit task").click()
+    expect(row.locator("form.edit-form")).to_be_visible()
+    expect(row.page.locator(".htmx-request, .htmx-swapping, .htmx-settling")).to_have_count(0)
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_two_tabs_never_undo_each_other(new_context, screenshot, browser_errors, size):
     user = UserFactory(email=f"kim-{size}@example.com", full_name="Kim Tab")
@@ -44,15 +52,16 @@ def test_two_tabs_never_undo_each_other(new_context, screenshot, browser_errors,
     expect(row_b.get_by_role("button", name="Reopen")).to_be_visible()
     assert Task.objects.get(pk=task.pk).status == Task.Status.DONE
 
-    row_a.get_by_role("link", name="Edit task").click()
+    start_inline_edit(row_a)
     row_a.get_by_label("Description").fill("Ferns twice a week")
+    expect(row_a.get_by_label("Description")).to_have_value("Ferns twice a week")
     services.task_update(task=Task.objects.get(pk=task.pk), tags=["home", "garden"])  # tab B
     row_a.get_by_role("button", name="Save task").click()
     expect(row_a).to_contain_text("#garden")
     saved = Task.objects.get(pk=task.pk)
     assert saved.description == "Ferns twice a week"
 
-    row_a.get_by_role("link", name="Edit task").click()
+    start_inline_edit(row_a)
     row_a.get_by_label("Title").fill("Water the ferns")
     services.task_update(task=saved, title="Water the cactus")  # tab B
     row_a.get_by_role("button", name="Save task").click()
