@@ -74,6 +74,19 @@ class TotpConfirmForm(forms.Form):
     )
 
 
+class BackupCodesRegenerateForm(forms.Form):
+    """Proof that the person asking holds the app (or a backup code), or the password."""
+
+    otp = _otp()
+    otp.required = False
+    password = _password("Or your password", "current-password")
+    password.required = False
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "regenerate_%s")  # the disable form has these names too
+        super().__init__(*args, **kwargs)
+
+
 class TwoFactorDisableForm(forms.Form):
     password = _password("Password", "current-password")
     otp = _otp()

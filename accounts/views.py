@@ -13,7 +13,6 @@ from typing import Any
 import django_otp
 from django.conf import settings
 from django.contrib import auth, messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -367,6 +366,7 @@ def _security_page(request, *, new_codes=None, limited=None, **bound_forms):
         "new_codes": new_codes,
         "confirm_form": forms.TotpConfirmForm(),
         "disable_form": forms.TwoFactorDisableForm(),
+        "regenerate_form": forms.BackupCodesRegenerateForm(),
         "sessions": [
             SessionRow(session, session.session_key == current_key)
             for session in selectors.session_list(user=user)
@@ -405,7 +405,12 @@ def two_factor_confirm(request):
     form = forms.TotpConfirmForm(request.POST)
     device = services.otp_pending_device(user=request.user)
     outcome = _submit(
-        form, services.otp_confirm, attempts="code attempts", user=request.user, request=request
+        form,
+        services.otp_confirm,
+        attempts="code attempts",
+        user=request.user,
+        request=request,
+        keep_session_key=request.session.session_key,
     )
     if outcome.done:
         django_otp.login(request, device)  # this session has just proved it holds the app
@@ -430,14 +435,23 @@ def two_factor_disable(request):
 @login_required
 @require_POST
 def backup_codes_regenerate(request):
-    """New backup codes, shown in this response only; the old ones stop working."""
-    try:
-        codes = services.backup_codes_regenerate(user=request.user, request=request)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    """New backup codes, shown in this response only; the old ones stop working. Needs a
+    code or the password (services.backup_codes_regenerate)."""
+    if not request.user.two_factor_enabled:
+        messages.error(request, "Turn on two-factor authentication first.")
         return redirect("accounts:security")
-    messages.success(request, "Your new backup codes replace the old ones.")
-    return _security_page(request, new_codes=codes)
+    form = forms.BackupCodesRegenerateForm(request.POST)
+    outcome = _submit(
+        form,
+        services.backup_codes_regenerate,
+        attempts="code attempts",
+        user=request.user,
+        request=request,
+    )
+    if outcome.done:
+        messages.success(request, "Your new backup codes replace the old ones.")
+        return _security_page(request, new_codes=outcome.result)
+    return _security_page(request, regenerate_form=form, limited=outcome.limited)
 
 
 @login_required
@@ -490,7 +504,7 @@ def admin_login(request):
     A signed-in user whose session has no verified second factor is sent to turn one on,
     or to sign in again with their code.
     """
-    next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    next_url = _next_url(request) or reverse("admin:index")  # never off this site
     if not request.user.is_authenticated:
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
     if request.user.is_verified() and request.user.is_staff:

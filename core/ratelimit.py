@@ -63,6 +63,24 @@ def client_ip(request) -> str:
         return remote
 
 
+def client_network(request) -> str:
+    """What per-address limits count: the client's IPv4 address, or its IPv6 /64.
+
+    One IPv6 subscriber gets a whole /64 (2^64 addresses): counting each address would let
+    one client step through limits by changing the low bits.
+    """
+    raw = client_ip(request)
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:  # not an address (a unix socket's peer): counted as it is
+        return raw
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
 # RATELIMIT_IP_META_KEY wants a callable taking the request.
 client_ip_from_request = client_ip
 

@@ -123,6 +123,27 @@ def test_the_eleventh_registration_from_one_address_within_an_hour_is_refused(ap
     assert register(11, REMOTE_ADDR="198.51.100.4").status_code == 201
 
 
+def test_ipv6_clients_are_counted_by_their_64_not_each_address(api_client):
+    def register(n, address):
+        body = {"email": f"v6-{n}@example.com", "full_name": "New", "password": "plum-47-violet"}
+        return api_client.post(REGISTER, body, REMOTE_ADDR=address)
+
+    for n in range(10):  # ten addresses of one /64: one client stepping through its block
+        assert register(n, f"2001:db8:1:2::{n + 1:x}").status_code == 201
+    assert_throttled(register(10, "2001:db8:1:2:ffff:ffff:ffff:fffe"), within=HOUR)
+    assert register(11, "2001:db8:1:3::1").status_code == 201  # the next /64 is someone else
+    assert register(12, "::ffff:198.51.100.77").status_code == 201  # IPv4-mapped: an IPv4
+
+
+def test_the_anonymous_api_throttle_counts_an_ipv6_64_as_one_client():
+    throttle = AnonRateThrottle()
+    for n in range(throttle.num_requests):
+        client = APIClient(REMOTE_ADDR=f"2001:db8:5:6::{n + 1:x}")
+        assert client.post(REFRESH, {}).status_code == 400
+    last = APIClient(REMOTE_ADDR="2001:db8:5:6:abcd::1")
+    assert_throttled(last.post(REFRESH, {}), within=throttle.duration)
+
+
 def test_the_sixth_reset_request_from_one_address_is_refused(api_client, user):
     for n in range(5):
         assert api_client.post(RESET, {"email": f"someone{n}@example.com"}).status_code == 202

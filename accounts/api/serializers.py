@@ -110,6 +110,11 @@ class OtpDisableSerializer(serializers.Serializer):
     otp = _otp()
 
 
+class BackupCodesRegenerateSerializer(serializers.Serializer):
+    otp = _otp(required=False, help_text=f"{OTP_HELP} Or send `password` instead.")
+    password = _password(required=False, write_only=True)
+
+
 class BackupCodesSerializer(serializers.Serializer):
     backup_codes = serializers.ListField(
         child=serializers.CharField(),

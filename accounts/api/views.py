@@ -216,7 +216,11 @@ class OtpConfirmView(APIView):
         },
     )
     def post(self, request):
-        """Turn 2FA on with a code from the app; returns backup codes (shown only now)."""
+        """Turn 2FA on with a code from the app; returns backup codes (shown only now).
+
+        Every session and refresh token opened before, this client's included, ends: the
+        app signs in again, with a code, once its access token expires.
+        """
         data = _validated(serializers.OtpSerializer, request)
         codes = services.otp_confirm(user=request.user, otp=data["otp"], request=request)
         return Response({"backup_codes": codes})
@@ -236,14 +240,20 @@ class OtpDisableView(APIView):
 
 class BackupCodesView(APIView):
     @_auth_schema(
+        request=serializers.BackupCodesRegenerateSerializer,
         responses={
             200: serializers.BackupCodesSerializer,
-            400: _field_errors("`non_field_errors`: two-factor authentication is off."),
+            400: _field_errors(
+                "`otp` or `password` is wrong or missing; `non_field_errors`: two-factor "
+                "authentication is off."
+            ),
         },
     )
     def post(self, request):
-        """Replace the backup codes (2FA must be on); the old ones stop working."""
-        codes = services.backup_codes_regenerate(user=request.user, request=request)
+        """Replace the backup codes (2FA must be on); the old ones stop working. Needs a
+        current code (`otp`) or the password."""
+        data = _validated(serializers.BackupCodesRegenerateSerializer, request)
+        codes = services.backup_codes_regenerate(user=request.user, request=request, **data)
         return Response({"backup_codes": codes})
 
 

@@ -14,7 +14,7 @@ from accounts.models import User
 from accounts.services.audit import Event, audit_record
 from accounts.services.twofactor import otp_verify
 from core import ratelimit
-from core.ratelimit import client_ip
+from core.ratelimit import client_network
 
 
 class InvalidCredentials(Exception):
@@ -38,7 +38,7 @@ def login_check_password(*, request, email: str, password: str) -> User:
     address = User.objects.normalize_email(email)
     limits = [
         ("login-account", address, settings.RATE_LOGIN_FAILURES_PER_ACCOUNT),
-        ("login-ip", client_ip(request), settings.RATE_LOGIN_FAILURES_PER_IP),
+        ("login-ip", client_network(request), settings.RATE_LOGIN_FAILURES_PER_IP),
     ]
     counted = [ratelimit.consume(group, value, rate) for group, value, rate in limits]
     user = authenticate(request, email=address, password=password)

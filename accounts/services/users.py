@@ -16,7 +16,7 @@ from accounts.models import User, new_calendar_token
 from accounts.services.audit import Event, audit_record
 from accounts.services.sessions import sessions_revoke_all
 from core import ratelimit
-from core.ratelimit import client_ip
+from core.ratelimit import client_network
 
 DUPLICATE_EMAIL_MESSAGE = "An account with this email address already exists."
 BAD_RESET_LINK = "This password reset link is invalid or has expired. Ask for a new one."
@@ -48,7 +48,7 @@ def user_create(*, email: str, full_name: str, password: str) -> User:
 
 def user_register(*, request, email: str, full_name: str, password: str) -> User:
     """Sign-up from a page or the API: limited per client IP, then a verification email."""
-    ratelimit.consume("register-ip", client_ip(request), settings.RATE_REGISTRATION_PER_IP)
+    ratelimit.consume("register-ip", client_network(request), settings.RATE_REGISTRATION_PER_IP)
     user = user_create(email=email, full_name=full_name, password=password)
     email_verification_send(user=user, request=request)
     return user
@@ -97,8 +97,8 @@ def _validated_new_password(user: User, new_password: str) -> None:
         raise ValidationError({"new_password": error.messages}) from error
 
 
-def _credentials_replaced(user: User, *, keep_session_key: str | None = None) -> None:
-    """After a new password: every other session and every refresh token dies."""
+def credentials_replaced(user: User, *, keep_session_key: str | None = None) -> None:
+    """After a new password or 2FA turned on: every other session and every refresh token dies."""
     sessions_revoke_all(user=user, keep_session_key=keep_session_key)
     tokens.refresh_tokens_revoke_all(user=user)
 
@@ -122,7 +122,7 @@ def user_password_change(
     _validated_new_password(user, new_password)
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    _credentials_replaced(user, keep_session_key=keep_session_key)
+    credentials_replaced(user, keep_session_key=keep_session_key)
     audit_record(event=Event.PASSWORD_CHANGED, request=request, user=user)
 
 
@@ -136,7 +136,7 @@ def password_reset_request(*, request, email: str) -> None:
     Limited per client IP and per address.
     """
     address = User.objects.normalize_email(email)
-    ratelimit.consume("reset-ip", client_ip(request), settings.RATE_PASSWORD_RESET_PER_IP)
+    ratelimit.consume("reset-ip", client_network(request), settings.RATE_PASSWORD_RESET_PER_IP)
     ratelimit.consume("reset-email", address, settings.RATE_PASSWORD_RESET_PER_EMAIL)
     user = User.objects.filter(email=address, is_active=True).first()
     if user is None:
@@ -182,7 +182,7 @@ def password_reset_confirm(*, uidb64: str, token: str, new_password: str, reques
     user.set_password(new_password)
     user.calendar_token = new_calendar_token()
     user.save(update_fields=["password", "calendar_token"])
-    _credentials_replaced(user)
+    credentials_replaced(user)
     audit_record(event=Event.PASSWORD_RESET, request=request, user=user)
     return user
 

@@ -35,7 +35,11 @@ class FixedWindowMixin:
 
 
 class AnonRateThrottle(FixedWindowMixin, throttling.AnonRateThrottle):
-    """RATE_API_ANON per client address (TRUSTED_PROXY_COUNT decides which one)."""
+    """RATE_API_ANON per client address, an IPv6 client's /64 (ratelimit.client_network;
+    TRUSTED_PROXY_COUNT decides which address)."""
+
+    def get_ident(self, request):
+        return ratelimit.client_network(request)
 
 
 class UserRateThrottle(FixedWindowMixin, throttling.UserRateThrottle):

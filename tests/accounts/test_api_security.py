@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
+from accounts import services
 from accounts.models import AuditEvent
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.otp import enable_two_factor, totp_code
@@ -89,6 +90,18 @@ def test_a_wrong_code_is_otp_invalid(api_client, user, two_factor):
     assert refused(response, "otp_invalid")
     assert not OutstandingToken.objects.filter(user=user).exists()
     assert AuditEvent.objects.filter(user=user, event="otp_failed").exists()
+
+
+def test_a_right_code_right_after_a_wrong_one_is_a_429_not_otp_invalid(
+    settings, api_client, user, two_factor
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 30
+    device, _ = two_factor
+    assert refused(login(api_client, user, otp=wrong_code(device)), "otp_invalid")
+    response = login(api_client, user, otp=totp_code(device, steps_ahead=1))
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 30
+    assert not OutstandingToken.objects.filter(user=user).exists()
 
 
 def test_a_right_code_with_a_wrong_password_is_invalid_credentials(api_client, user, two_factor):
@@ -206,14 +219,32 @@ def test_disabling_with_password_and_code_turns_2fa_off(jwt_client, api_client, 
 
 
 def test_new_backup_codes_replace_the_old_ones(jwt_client, api_client, user, two_factor):
-    _, old = two_factor
-    response = jwt_client.post(BACKUP_CODES)
+    device, old = two_factor
+    response = jwt_client.post(BACKUP_CODES, {"otp": totp_code(device, steps_ahead=1)})
     assert response.status_code == 200
     new = response.json()["backup_codes"]
     assert len(set(new)) == 10
     assert not set(new) & set(old)
     assert login(api_client, user, otp=new[0]).status_code == 200
     assert refused(login(api_client, user, otp=old[1]), "otp_invalid")
+
+
+def test_new_backup_codes_need_a_code_or_the_password(jwt_client, user, two_factor):
+    _, old = two_factor
+    missing = jwt_client.post(BACKUP_CODES, {})
+    assert (missing.status_code, list(missing.json())) == (400, ["otp"])
+    wrong = jwt_client.post(BACKUP_CODES, {"password": "not-my-password"})
+    assert (wrong.status_code, list(wrong.json())) == (400, ["password"])
+    assert services.backup_codes_remaining(user=user) == len(old)
+    assert jwt_client.post(BACKUP_CODES, {"password": DEFAULT_PASSWORD}).status_code == 200
+
+
+def test_turning_2fa_on_ends_every_refresh_token_from_before(api_client, user, token_pair):
+    device = services.otp_setup(user=user)
+    client = bearer(token_pair["access"])
+    assert client.post(CONFIRM, {"otp": totp_code(device)}).status_code == 200
+    stale = api_client.post(REFRESH, {"refresh": token_pair["refresh"]})
+    assert stale.status_code == 401  # it could have minted a session past 2FA
 
 
 def test_backup_codes_need_2fa_on(jwt_client):

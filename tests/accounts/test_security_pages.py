@@ -195,6 +195,17 @@ def test_code_checks_are_limited(client, user):
     assert_too_many(enter_code(client, "000000"), "Too many code attempts")
 
 
+def test_a_right_code_right_after_a_wrong_one_says_wait_on_the_page(settings, client, user):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 30
+    device, _ = enable_two_factor(user)
+    log_in(client, user.email)
+    assert enter_code(client, "000000").status_code == 200  # wrong
+    response = enter_code(client, totp_code(device, steps_ahead=1))
+    assert_too_many(response, "Too many code attempts")
+    assert "not valid" not in html(response)
+    assert not signed_in(client)
+
+
 def test_five_failed_passwords_lock_the_account_even_for_the_right_one(client, user):
     for _ in range(5):
         assert log_in(client, user.email, "wrong-password").status_code == 200
@@ -463,7 +474,10 @@ def test_an_unconfirmed_setup_is_shown_again(client, user):
 def test_regenerating_codes_shows_new_ones_and_kills_the_old(client, user):
     _, old_codes = enable_two_factor(user)
     client.force_login(user)
-    response = client.post(REGENERATE)
+    refused = client.post(REGENERATE)  # no proof: a stolen session must not mint codes
+    assert "Enter a code from your authenticator app, or your password." in html(refused)
+    assert not re.findall(r"<li><code>([a-z0-9-]+)</code></li>", html(refused))
+    response = client.post(REGENERATE, {"password": DEFAULT_PASSWORD})
     new_codes = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", html(response))
     assert len(new_codes) == 10
     assert not set(new_codes) & set(old_codes)
@@ -473,6 +487,18 @@ def test_regenerating_codes_shows_new_ones_and_kills_the_old(client, user):
     log_in(client, user.email)
     assert enter_code(client, old_codes[0]).status_code == 200
     assert enter_code(client, new_codes[0]).url == DASHBOARD
+
+
+def test_turning_2fa_on_signs_out_every_other_browser(client, user):
+    other = Client()
+    other.force_login(user)  # e.g. a session someone stole before 2FA was on
+    client.force_login(user)
+    client.post(reverse("accounts:two-factor-setup"))
+    device = services.otp_pending_device(user=user)
+    response = client.post(reverse("accounts:two-factor-confirm"), {"otp": totp_code(device)})
+    assert response.status_code == 200
+    assert signed_in(client)
+    assert not signed_in(other)
 
 
 def test_regenerating_without_2fa_says_so(client, user):
@@ -622,6 +648,15 @@ def test_a_verified_staff_session_goes_straight_back_to_the_admin(staff_client):
     response = staff_client.get("/admin/login/?next=/admin/accounts/user/")
     assert response.url == "/admin/accounts/user/"
     assert staff_client.get(response.url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/x", "//evil.example", "http://evil.example/admin/"]
+)
+def test_the_admin_login_never_sends_anyone_off_site(staff_client, target):
+    assert staff_client.get("/admin/login/", {"next": target}).url == "/admin/"
+    signed_out = Client().get("/admin/login/", {"next": target})
+    assert signed_out.url == f"{LOGIN}?next=%2Fadmin%2F"
 
 
 def test_non_staff_users_are_not_sent_round_in_circles(client, user):

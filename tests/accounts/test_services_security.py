@@ -94,7 +94,7 @@ def test_a_backup_code_works_once_in_any_format_and_is_audited(user):
 
 def test_regenerating_backup_codes_kills_the_old_ones(user):
     _, old = enable_two_factor(user)
-    new = services.backup_codes_regenerate(user=user)
+    new = services.backup_codes_regenerate(user=user, password=DEFAULT_PASSWORD)
     assert not set(old) & set(new)
     assert services.otp_verify(user=user, otp=old[1]) is None
     assert services.otp_verify(user=user, otp=new[1]) is not None
@@ -111,11 +111,35 @@ def test_code_checks_are_limited_per_user(rf, user):
     assert 0 < raised.value.retry_after <= 60
 
 
-def test_a_device_refuses_even_the_right_code_right_after_a_wrong_one(settings, user):
+def test_the_right_code_right_after_a_wrong_one_is_told_to_wait_not_called_wrong(settings, user):
     settings.OTP_TOTP_THROTTLE_FACTOR = 1  # django-otp default: 1 s, doubling
     device, _ = enable_two_factor(user)
     assert services.otp_verify(user=user, otp="000000") is None
-    assert services.otp_verify(user=user, otp=totp_code(device, steps_ahead=1)) is None
+    with pytest.raises(ratelimit.RateLimited) as raised:
+        services.otp_verify(user=user, otp=totp_code(device, steps_ahead=1))
+    assert raised.value.retry_after == 1
+
+
+def test_six_digits_never_throttle_the_backup_codes_nor_letters_the_app(settings, user):
+    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_THROTTLE_FACTOR = 60
+    device, codes = enable_two_factor(user)
+    assert services.otp_verify(user=user, otp="000000") is None  # locks the app's device
+    assert services.otp_verify(user=user, otp=codes[0]) is not None  # backup codes still work
+    assert services.otp_verify(user=user, otp="wrong-guess") is None  # locks the backup codes
+    with pytest.raises(ratelimit.RateLimited):
+        services.otp_verify(user=user, otp=codes[1])
+    with pytest.raises(ratelimit.RateLimited):  # and the app's device is still locked
+        services.otp_verify(user=user, otp=totp_code(device, steps_ahead=1))
+    assert all(any(c.isalpha() for c in code) for code in codes)
+
+
+def test_enrolment_reports_a_throttled_check_too(settings, user):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 1
+    device = services.otp_setup(user=user)
+    with pytest.raises(ValidationError):
+        services.otp_confirm(user=user, otp="000000")
+    with pytest.raises(ratelimit.RateLimited):
+        services.otp_confirm(user=user, otp=totp_code(device))
 
 
 def test_disable_needs_the_password_and_a_code(user):
