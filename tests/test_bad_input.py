@@ -68,3 +68,11 @@ def test_the_task_page_caps_tags_as_the_api_does(client, user):
     fifty = ", ".join(f"t{n}" for n in range(50))
     client.post(reverse("tasks:create"), {"title": "Enough", "priority": "low", "tags": fifty})
     assert Task.objects.get().tags.count() == 50
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_a_write_to_no_api_route_is_a_json_404_not_a_csrf_403(method):
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)("/api/v1/tasks/%C2%84/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -1,10 +1,11 @@
 """Signing in, from a page or the API: password, then a code when 2FA is on.
 
-Failed passwords count against the account and the client IP (RATE_LOGIN_FAILURES_*);
-once either is used up, the attempt is refused before the password is even checked.
+Failed passwords count against the account from the client's network, the account from
+anywhere (a looser cap) and the network (RATE_LOGIN_FAILURES_*); once one is used up, the
+attempt is refused before the password is even checked. A stranger's failures elsewhere
+never lock the owner out of their own network.
 """
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django_otp.models import Device
@@ -13,8 +14,8 @@ from accounts import tokens
 from accounts.models import User
 from accounts.services.audit import Event, audit_record
 from accounts.services.twofactor import otp_verify
+from accounts.services.users import password_limits
 from core import ratelimit
-from core.ratelimit import client_network
 
 
 class InvalidCredentials(Exception):
@@ -36,11 +37,10 @@ def login_check_password(*, request, email: str, password: str) -> User:
     all slip under the limit) and refunded when the password is right.
     """
     address = User.objects.normalize_email(email)
-    limits = [
-        ("login-account", address, settings.RATE_LOGIN_FAILURES_PER_ACCOUNT),
-        ("login-ip", client_network(request), settings.RATE_LOGIN_FAILURES_PER_IP),
+    counted = [
+        ratelimit.consume(group, value, rate)
+        for group, value, rate in password_limits(request, address)
     ]
-    counted = [ratelimit.consume(group, value, rate) for group, value, rate in limits]
     user = authenticate(request, email=address, password=password)
     if user is None:
         audit_record(

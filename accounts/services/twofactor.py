@@ -102,7 +102,7 @@ def otp_verify(*, user: User, otp: str, request=None) -> Device | None:
 
 def otp_disable(*, user: User, password: str, otp: str, request=None) -> None:
     """Turn 2FA off; needs the password and a current code (or a backup code)."""
-    if not password_check(user=user, password=password):
+    if not password_check(user=user, password=password, request=request):
         raise ValidationError({"password": ["Your password was entered incorrectly."]})
     if otp_verify(user=user, otp=otp, request=request) is None:
         raise ValidationError({"otp": [INVALID_CODE]})
@@ -129,7 +129,7 @@ def backup_codes_regenerate(
     elif password:
         # Counted with the code checks: this must not become a way to guess the password.
         ratelimit.consume("otp-check", user.pk, settings.RATE_OTP_CHECKS_PER_USER)
-        if not password_check(user=user, password=password):
+        if not password_check(user=user, password=password, request=request):
             raise ValidationError({"password": ["Your password was entered incorrectly."]})
     else:
         raise ValidationError(

@@ -76,17 +76,36 @@ def user_update(
     return user
 
 
-def password_check(*, user: User, password: str) -> bool:
+def password_limits(request, email: str) -> list[tuple[str, str, str]]:
+    """(group, key, rate) of every limit a password attempt counts against."""
+    network = client_network(request)
+    return [
+        (
+            "login-account-network",
+            f"{email} {network}",
+            settings.RATE_LOGIN_FAILURES_PER_ACCOUNT_NETWORK,
+        ),
+        ("login-account", email, settings.RATE_LOGIN_FAILURES_PER_ACCOUNT),
+        ("login-ip", network, settings.RATE_LOGIN_FAILURES_PER_IP),
+    ]
+
+
+def password_check(*, user: User, password: str, request=None) -> bool:
     """Whether `password` is the user's, counting a wrong one as a failed sign-in.
 
     Re-entering the password (to change it, or to turn 2FA off) must not become a way
-    around the sign-in limit; raises RateLimited once the account has used it up.
+    around the sign-in limit; raises RateLimited once the attempt's limits are used up.
     """
-    rate = settings.RATE_LOGIN_FAILURES_PER_ACCOUNT
-    counted = ratelimit.consume("login-account", user.email, rate)
+    limits = (
+        password_limits(request, user.email)
+        if request is not None
+        else [("login-account", user.email, settings.RATE_LOGIN_FAILURES_PER_ACCOUNT)]
+    )
+    counted = [ratelimit.consume(group, key, rate) for group, key, rate in limits]
     if not user.check_password(password):
         return False
-    ratelimit.refund(counted)
+    for attempt in counted:
+        ratelimit.refund(attempt)
     return True
 
 
@@ -117,7 +136,7 @@ def user_password_change(
     Access tokens carry a hash of the password (simplejwt's CHECK_REVOKE_TOKEN), so they
     stop working at once too.
     """
-    if not password_check(user=user, password=old_password):
+    if not password_check(user=user, password=old_password, request=request):
         raise ValidationError({"old_password": ["Your old password was entered incorrectly."]})
     _validated_new_password(user, new_password)
     user.set_password(new_password)

@@ -213,7 +213,12 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip_from_request"
 RATELIMIT_FAIL_OPEN = env.bool("RATELIMIT_FAIL_OPEN", default=True)
-RATE_LOGIN_FAILURES_PER_ACCOUNT = env.str("RATE_LOGIN_FAILURES_PER_ACCOUNT", default="5/m")
+# Failed passwords: tight per account from one network, so a stranger elsewhere cannot
+# lock the owner out; looser per account from anywhere, against guessing from many networks.
+RATE_LOGIN_FAILURES_PER_ACCOUNT_NETWORK = env.str(
+    "RATE_LOGIN_FAILURES_PER_ACCOUNT_NETWORK", default="5/m"
+)
+RATE_LOGIN_FAILURES_PER_ACCOUNT = env.str("RATE_LOGIN_FAILURES_PER_ACCOUNT", default="100/h")
 RATE_LOGIN_FAILURES_PER_IP = env.str("RATE_LOGIN_FAILURES_PER_IP", default="20/m")
 RATE_REGISTRATION_PER_IP = env.str("RATE_REGISTRATION_PER_IP", default="10/h")
 RATE_PASSWORD_RESET_PER_IP = env.str("RATE_PASSWORD_RESET_PER_IP", default="5/h")

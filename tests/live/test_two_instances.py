@@ -23,7 +23,7 @@ from tests.live.harness import (
 
 EMAIL = "pair@example.com"
 LIMITED = "limited@example.com"
-FAILURES_ALLOWED = 5  # RATE_LOGIN_FAILURES_PER_ACCOUNT's default, 5/m
+FAILURES_ALLOWED = 5  # RATE_LOGIN_FAILURES_PER_ACCOUNT_NETWORK's default, 5/m
 
 
 @pytest.fixture(scope="module")
