@@ -6,7 +6,9 @@
 #   docker compose up            # with PostgreSQL, Redis, a migrate step and a worker
 
 # --- builder: every pinned dependency installed into a virtualenv ---------------------
-FROM python:3.11-slim AS builder
+# bookworm (Debian 12), not the moving 3.11-slim: its postgresql-client is 15, the server's
+# major version (docker-compose, docs); trixie's pg_restore 17 fails against a 15 server.
+FROM python:3.11-slim-bookworm AS builder
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -23,7 +25,7 @@ COPY requirements.txt /tmp/requirements.txt
 RUN pip install --require-virtualenv -r /tmp/requirements.txt
 
 # --- runtime: the virtualenv and the code, nothing else --------------------------------
-FROM python:3.11-slim AS runtime
+FROM python:3.11-slim-bookworm AS runtime
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     path("ready/", health.ready, name="ready"),
+    # What Render and Railway poll: the database only (core.http.health.ready_database).
+    path("ready/database/", health.ready_database, name="ready-database"),
     # Prometheus scrape; 404 unless METRICS_TOKEN is set (docs/operations.md#monitoring).
     path("metrics", metrics.metrics_view, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+
+from core.management.commands.backup import postgres_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -206,3 +209,18 @@ def test_restore_refuses_a_file_that_is_not_a_backup_of_this_engine(tmp_path):
         call_command("restore", str(other), yes=True)
     with pytest.raises(CommandError, match="No backup file"):
         call_command("restore", str(tmp_path / "missing"), yes=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_restore_drill_uses_the_servers_major_version_of_pg_restore():
+    # The image pins Debian 12 for this (Dockerfile): a newer client's dump settings
+    # (pg_restore 17's transaction_timeout) fail against an older server.
+    # The binary `manage.py restore` runs (the same lookup), asked for its version only.
+    args, _ = postgres_command("pg_restore", connection.settings_dict)
+    client = subprocess.run([args[0], "--version"], capture_output=True, text=True, check=True)
+    client_major = int(re.search(r"(\d+)\.", client.stdout)[1])
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        server_major = int(cursor.fetchone()[0]) // 10000
+    assert client_major == server_major

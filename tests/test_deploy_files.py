@@ -74,7 +74,7 @@ def test_render_blueprint_web_service():
     )
     assert web["preDeployCommand"] == MIGRATE_COMMAND
     assert web["startCommand"] == WEB_COMMAND
-    assert web["healthCheckPath"] == "/ready/"
+    assert web["healthCheckPath"] == "/ready/database/"
 
     variables = env_vars(web)
     assert variables["DJANGO_SETTINGS_MODULE"]["value"] == "config.settings.production"
@@ -134,7 +134,7 @@ def test_railway_config_for_the_web_service():
     deploy = config["deploy"]
     assert deploy["startCommand"] == WEB_COMMAND
     assert deploy["preDeployCommand"] == [MIGRATE_COMMAND]
-    assert deploy["healthcheckPath"] == "/ready/"
+    assert deploy["healthcheckPath"] == "/ready/database/"
     assert deploy["restartPolicyType"] in {"ON_FAILURE", "ALWAYS", "NEVER"}
     assert deploy["restartPolicyMaxRetries"] > 0
 
@@ -168,8 +168,9 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
 def test_dockerfile_is_multi_stage_and_runs_as_a_non_root_user():
     instructions = dockerfile_instructions()
     stages = [args for instruction, args in instructions if instruction == "FROM"]
-    assert stages[0] == "python:3.11-slim AS builder"
-    assert stages[-1].startswith("python:3.11-slim AS ")
+    # Debian 12 in both: its pg_restore is 15, the server's major version (compose, docs).
+    assert stages[0] == "python:3.11-slim-bookworm AS builder"
+    assert stages[-1].startswith("python:3.11-slim-bookworm AS ")
     last_stage = instructions[
         max(i for i, (instruction, _) in enumerate(instructions) if instruction == "FROM") :
     ]

@@ -66,3 +66,26 @@ def test_ready_is_503_when_postgres_is_unreachable(client, monkeypatch):
         connection.close()
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "error"
+
+
+@pytest.mark.django_db
+def test_the_platforms_check_ignores_an_unreachable_cache(client, settings):
+    settings.CACHES = UNREACHABLE_REDIS
+    try:
+        database_only = client.get(reverse("ready-database"))
+        full = client.get(reverse("ready"))
+    finally:
+        caches["default"].close()
+    assert (database_only.status_code, full.status_code) == (200, 503)
+    assert database_only.json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+@pytest.mark.django_db
+def test_the_platforms_check_fails_with_the_database(client, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    response = client.get(reverse("ready-database"))
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "checks": {"database": "error"}}

@@ -31,6 +31,23 @@ def ready(request):
     )
 
 
+@never_cache
+@require_GET
+def ready_database(request):
+    """Readiness for platforms' health checks: the database alone.
+
+    Render takes an instance out of rotation when its health check fails, and every
+    instance at once when they share a failing dependency. The app serves without Redis
+    (slower, from PostgreSQL), so Redis must not fail this one; /ready/ reports it to
+    people and monitors.
+    """
+    database = _check_database()
+    return JsonResponse(
+        {"status": "ok" if database == "ok" else "unavailable", "checks": {"database": database}},
+        status=200 if database == "ok" else 503,
+    )
+
+
 def _check_database() -> str:
     try:
         with connection.cursor() as cursor:
