@@ -116,7 +116,45 @@ def test_the_schema_describes_every_tasks_api_operation_with_auth_errors(schema)
                 assert "400" in operation["responses"], (path, method)
 
 
+def test_every_operation_names_429_and_503_with_retry_after_and_has_a_summary(schema):
+    operations = [
+        (path, method, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method != "parameters"
+    ]
+    assert len(operations) >= 40
+    for path, method, operation in operations:
+        for status in ("429", "503"):
+            answer = operation["responses"][status]
+            assert "Retry-After" in answer["headers"], (path, method, status)
+            assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+        assert operation["summary"].strip(), (path, method)
+    summaries = [operation["summary"] for _, _, operation in operations]
+    assert len(set(summaries)) == len(summaries)  # each says what that operation does
+
+
+def test_field_errors_map_each_field_to_messages(schema):
+    field_errors = schema["components"]["schemas"]["FieldErrors"]
+    assert field_errors["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+
+
+def test_task_note_and_tag_bodies_refuse_unknown_fields_and_a_put_names_every_field(schema):
+    components = schema["components"]["schemas"]
+    for name in ("TaskRequest", "PatchedTaskRequest", "TaskReplaceRequest", "NoteRequest"):
+        assert components[name]["additionalProperties"] is False, name
+    replace = components["TaskReplaceRequest"]
+    assert set(replace["required"]) == set(replace["properties"])
+    put = schema["paths"]["/api/v1/tasks/{id}/"]["put"]["requestBody"]["content"]
+    assert put["application/json"]["schema"]["$ref"].endswith("/TaskReplaceRequest")
+    assert "additionalProperties" not in components["TokenObtainRequest"]
+
+
 def test_the_schema_describes_etags_and_conditional_requests(schema):
+    for path in ("/api/v1/tasks/{id}/", "/api/v1/notes/{id}/"):
+        detail = schema["paths"][path]
+        assert "ETag" in detail["get"]["responses"]["304"]["headers"]
+        assert "412" in detail["patch"]["responses"]
     detail = schema["paths"]["/api/v1/tasks/{id}/"]
     get = detail["get"]
     assert "If-None-Match" in [p["name"] for p in get["parameters"] if p["in"] == "header"]

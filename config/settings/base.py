@@ -437,6 +437,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.closed_request_bodies",
+        "core.api.schema.documented_errors",
     ],
 }
 # Whose request bodies refuse unknown fields (tasks.api.views.OwnedViewSet).

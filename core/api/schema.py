@@ -73,3 +73,44 @@ def closed_request_bodies(result, generator, request, public):
                 if name in components:
                     components[name]["additionalProperties"] = False
     return result
+
+
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "schema": {"type": "integer"},
+        "description": "Seconds until the client may try again.",
+    }
+}
+EVERY_OPERATION_MAY_ANSWER = {
+    "429": "`throttled`: too many requests or attempts; Retry-After says when to try again.",
+    "503": "`unavailable`: the database is briefly unreachable (a restart or failover); "
+    "retry after Retry-After seconds.",
+}
+
+
+def documented_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: what every operation of this API may answer.
+
+    Every endpoint is rate-limited (429) and any may meet a database restart (503), both
+    with Retry-After and the Error body; a generated client must not meet a status its
+    schema never named. A 400's field errors map each field to its messages. An operation
+    without a summary takes its description's first sentence.
+    """
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for status, description in EVERY_OPERATION_MAY_ANSWER.items():
+                operation["responses"].setdefault(
+                    status,
+                    {"description": description, "headers": RETRY_AFTER_HEADER, "content": error},
+                )
+            if not operation.get("summary"):
+                text = (operation.get("description") or operation["operationId"]).strip()
+                first = text.split("\n\n")[0].replace("\n", " ")
+                operation["summary"] = first.split(". ")[0].rstrip(".")[:120]
+    field_errors = result.get("components", {}).get("schemas", {}).get("FieldErrors")
+    if field_errors is not None:
+        field_errors["additionalProperties"] = {"type": "array", "items": {"type": "string"}}
+    return result

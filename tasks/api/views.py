@@ -160,16 +160,26 @@ def owned_schema(tag: str, item, request, replace=None, **overrides):
     read = {401: UNAUTHORIZED, 404: NOT_FOUND}
     write = {200: item, 400: BAD_REQUEST, **read}
     listed = {200: item(many=True), 400: BAD_LIST_QUERY, 401: UNAUTHORIZED}
+    kind = tag.removesuffix("s")
     operations = {
-        "list": {"responses": listed},
+        "list": {"summary": f"List your {tag}", "responses": listed},
         "create": {
+            "summary": f"Create a {kind}",
             "request": request,
             "responses": {201: item, 400: BAD_REQUEST, 401: UNAUTHORIZED},
         },
-        "retrieve": {"responses": {200: item, **read}},
-        "update": {"request": replace or request, "responses": write},
-        "partial_update": {"request": request, "responses": write},
-        "destroy": {"responses": {204: None, **read}},
+        "retrieve": {"summary": f"Read one {kind}", "responses": {200: item, **read}},
+        "update": {
+            "summary": f"Replace a {kind}: every writable field",
+            "request": replace or request,
+            "responses": write,
+        },
+        "partial_update": {
+            "summary": f"Change the fields of a {kind} that the body names",
+            "request": request,
+            "responses": write,
+        },
+        "destroy": {"summary": f"Delete a {kind}", "responses": {204: None, **read}},
     }
     for name, changes in overrides.items():
         operations[name] = {**operations.get(name, {}), **changes}
