@@ -439,6 +439,12 @@ def test_github_workflow_does_what_ci_run_does():
     assert "ruff check ." in script and "ruff format --check ." in script
     assert "makemigrations --check --dry-run" in script
     assert "check --deploy --fail-level WARNING" in script
+    for module in ("two_instances", "faults", "api_fuzz", "generated_client", "load"):
+        assert module in script and f"tests/live/test_{module}.py" in read(".ci/run")
+    assert "-m live" in script
+    used = [step["uses"] for step in job["steps"] if "uses" in step]
+    for old in ("actions/checkout@v4", "actions/cache@v4", "actions/upload-artifact@v4"):
+        assert old not in used  # Node 20 actions
     assert (
         job["env"]["PG_URL"].startswith("postgres://") and "@postgres:5432/" in job["env"]["PG_URL"]
     )
