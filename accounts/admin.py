@@ -1,10 +1,13 @@
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
 from django_otp.admin import OTPAdminSite
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import AuditEvent, BackupCodeDevice, User, UserSession
+from accounts.services.staff_enrolment import staff_enrolment_token
 
 # Staff reach the admin only from a session verified with two-factor authentication
 # (django-otp). The first superuser enrols at /accounts/security/ (docs/operations.md).
@@ -42,6 +45,28 @@ class UserAdmin(DjangoUserAdmin):
         ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
+    actions = ["create_enrolment_links"]
+
+    @admin.action(description="Create a two-factor enrolment link", permissions=["enrol"])
+    def create_enrolment_links(self, request, queryset):
+        for user in queryset.filter(is_staff=True):
+            if user.two_factor_enabled:
+                self.message_user(
+                    request, f"{user.email}: two-factor is on already.", messages.WARNING
+                )
+                continue
+            path = reverse("accounts:staff-enrolment", args=[staff_enrolment_token(user=user)])
+            self.message_user(
+                request,
+                f"{user.email}: send them {request.build_absolute_uri(path)} (valid "
+                f"{settings.STAFF_ENROLMENT_LINK_HOURS} hours, once; they sign in first).",
+                messages.SUCCESS,
+            )
+
+    def has_enrol_permission(self, request) -> bool:
+        # OTPAdminSite already means this session is verified with a second factor.
+        return request.user.is_superuser
+
     add_fieldsets = [
         (
             None,

@@ -13,6 +13,7 @@ password = [
 security = [
     path("", views.security, name="security"),
     path("two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
+    path("two-factor/staff/<str:token>/", views.staff_enrolment_open, name="staff-enrolment"),
     path("two-factor/confirm/", views.two_factor_confirm, name="two-factor-confirm"),
     path("two-factor/disable/", views.two_factor_disable, name="two-factor-disable"),
     path("backup-codes/", views.backup_codes_regenerate, name="backup-codes-regenerate"),

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import forms, selectors, services
 from accounts.models import UserSession
+from accounts.services import staff_enrolment
 from core import ratelimit
 
 MODEL_BACKEND = "accounts.authentication.CachedUserBackend"
@@ -388,9 +389,29 @@ def security(request):
 
 
 @login_required
+@require_GET
+def staff_enrolment_open(request, token):
+    """A staff member's enrolment link: this session may now turn two-factor on."""
+    user = staff_enrolment.staff_enrolment_user(token)
+    if user is None or user != request.user:
+        messages.error(
+            request,
+            "This enrolment link is not valid: it has expired, was used, or is for another "
+            "account. Ask for a new one.",
+        )
+        return redirect("accounts:security")
+    request.session[staff_enrolment.SESSION_KEY] = user.pk
+    messages.info(request, "Turn on two-factor authentication below; the admin then opens.")
+    return redirect("accounts:security")
+
+
+@login_required
 @require_POST
 def two_factor_setup(request):
     """Start enrolment: the page then shows the QR code and asks for a first code."""
+    if not staff_enrolment.may_enrol(request):
+        messages.error(request, staff_enrolment.REFUSED)
+        return redirect("accounts:security")
     try:
         services.otp_setup(user=request.user)
     except ValidationError as error:
@@ -402,6 +423,9 @@ def two_factor_setup(request):
 @require_POST
 def two_factor_confirm(request):
     """Finish enrolment; the backup codes are shown in this response only."""
+    if not staff_enrolment.may_enrol(request):
+        messages.error(request, staff_enrolment.REFUSED)
+        return redirect("accounts:security")
     form = forms.TotpConfirmForm(request.POST)
     device = services.otp_pending_device(user=request.user)
     outcome = _submit(
@@ -512,9 +536,12 @@ def admin_login(request):
     if not request.user.is_staff:
         messages.error(request, "Your account cannot use the admin site.")
         return redirect(settings.LOGIN_REDIRECT_URL)
-    messages.warning(
-        request,
-        "The admin site needs two-factor authentication: turn it on below, "
-        "or sign out and sign in again with your code.",
-    )
+    if request.user.two_factor_enabled:
+        messages.warning(
+            request, "The admin site needs your code: sign out and sign in again with it."
+        )
+    else:
+        messages.warning(
+            request, f"The admin site needs two-factor authentication. {staff_enrolment.REFUSED}"
+        )
     return redirect("accounts:security")

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api import serializers
+from accounts.services import staff_enrolment
 from core.api.schema import BAD_REQUEST, UNAUTHORIZED, ErrorSerializer, FieldErrorsSerializer
 
 RESET_REQUESTED = "If an account exists for this address, we have sent a link."
@@ -59,6 +60,13 @@ RETRY_AFTER = OpenApiParameter(
     OpenApiParameter.HEADER,
     response=[429],
     description="Seconds until the client may try again.",
+)
+
+
+STAFF_ENROL_ON_THE_PAGE = OpenApiResponse(
+    ErrorSerializer,
+    description="`permission_denied`: a staff account without a confirmed device enrols "
+    "only on the security page, through an enrolment link.",
 )
 
 
@@ -199,10 +207,16 @@ class OtpSetupView(APIView):
         responses={
             200: serializers.OtpSetupSerializer,
             400: _field_errors("`non_field_errors`: two-factor authentication is already on."),
+            403: STAFF_ENROL_ON_THE_PAGE,
         },
     )
     def post(self, request):
-        """Start enrolling an authenticator app; confirm it with a code at 2fa/confirm/."""
+        """Start enrolling an authenticator app; confirm it with a code at 2fa/confirm/.
+
+        Staff enrol on the security page, through an enrolment link, never here (403).
+        """
+        if not staff_enrolment.may_enrol(request):
+            raise exceptions.PermissionDenied(staff_enrolment.REFUSED)
         device = services.otp_setup(user=request.user)
         return Response(services.otp_setup_details(device))
 
@@ -213,6 +227,7 @@ class OtpConfirmView(APIView):
         responses={
             200: serializers.BackupCodesSerializer,
             400: _field_errors("`otp`: the code is wrong, or setup was not started."),
+            403: STAFF_ENROL_ON_THE_PAGE,
         },
     )
     def post(self, request):
@@ -221,6 +236,8 @@ class OtpConfirmView(APIView):
         Every session and refresh token opened before, this client's included, ends: the
         app signs in again, with a code, once its access token expires.
         """
+        if not staff_enrolment.may_enrol(request):
+            raise exceptions.PermissionDenied(staff_enrolment.REFUSED)
         data = _validated(serializers.OtpSerializer, request)
         codes = services.otp_confirm(user=request.user, otp=data["otp"], request=request)
         return Response({"backup_codes": codes})

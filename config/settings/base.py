@@ -200,6 +200,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Two-factor authentication (django-otp) ------------------------------------
 OTP_TOTP_ISSUER = "TaskFlow"
 OTP_THROTTLE_FACTOR = 1  # seconds, doubling after each failed code on a device
+# How long a staff member's two-factor enrolment link works (accounts.services.staff_enrolment).
+STAFF_ENROLMENT_LINK_HOURS = env.int("STAFF_ENROLMENT_LINK_HOURS", default=24)
 BACKUP_CODE_COUNT = 10
 
 # --- Rate limits (core.ratelimit; the DRF throttles count in the same cache) ---------
