@@ -1,4 +1,4 @@
-"""Background jobs of accounts: the nightly cleanup of expired rows.
+"""Background jobs of accounts: the nightly cleanup of expired rows, and reset emails.
 
 Safe to run twice: Redis redelivers a job whose worker died before acknowledging
 it (CELERY_TASK_ACKS_LATE).
@@ -50,3 +50,12 @@ def _gone_sessions(store) -> QuerySet[UserSession]:
         return UserSession.objects.exclude(session_key__in=Session.objects.values("session_key"))
     keys = UserSession.objects.values_list("session_key", flat=True)
     return UserSession.objects.filter(session_key__in=[k for k in keys if not store().exists(k)])
+
+
+@shared_task
+def password_reset_email(*, email: str, site: str, ip_address: str | None, user_agent: str) -> bool:
+    """A reset link to the account with this address, if there is one (queued for every
+    address alike by services.password_reset_request)."""
+    from accounts.services.users import password_reset_email as send  # they queue this job
+
+    return send(email=email, site=site, ip_address=ip_address, user_agent=user_agent)

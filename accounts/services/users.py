@@ -11,12 +11,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from accounts import emails, tokens
+from accounts import emails, jobs, tokens
 from accounts.models import User, new_calendar_token
 from accounts.services.audit import Event, audit_record
 from accounts.services.sessions import sessions_revoke_all
 from core import ratelimit
-from core.ratelimit import client_network
+from core.ratelimit import client_ip, client_network
 
 DUPLICATE_EMAIL_MESSAGE = "An account with this email address already exists."
 BAD_RESET_LINK = "This password reset link is invalid or has expired. Ask for a new one."
@@ -149,29 +149,47 @@ def user_password_change(
 
 
 def password_reset_request(*, request, email: str) -> None:
-    """Email a single-use reset link if an active account has this address.
+    """Queue a single-use reset link for this address (password_reset_email, a job).
 
-    The caller answers the same whether or not it exists, so addresses cannot be probed.
-    Limited per client IP and per address.
+    The request does the same work whether or not an account has the address: the lookup,
+    the link and the email happen in the job. So neither the answer nor its timing tells
+    who has an account. Limited per client network and per address.
     """
     address = User.objects.normalize_email(email)
     ratelimit.consume("reset-ip", client_network(request), settings.RATE_PASSWORD_RESET_PER_IP)
     ratelimit.consume("reset-email", address, settings.RATE_PASSWORD_RESET_PER_EMAIL)
-    user = User.objects.filter(email=address, is_active=True).first()
+    details = {
+        "email": address,
+        "site": request.build_absolute_uri("/").rstrip("/"),
+        "ip_address": client_ip(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+    }
+    # What logs and monitoring show of the job: not the address.
+    jobs.password_reset_email.apply_async(kwargs=details, kwargsrepr="{'email': '<hidden>'}")
+
+
+def password_reset_email(
+    *, email: str, site: str, ip_address: str | None = None, user_agent: str = ""
+) -> bool:
+    """Email a reset link to the active account with this address, if any (the job)."""
+    user = User.objects.filter(email=email, is_active=True).first()
     if user is None:
-        return
+        return False
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     path = reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
     emails.send_account_email(
         user=user,
         template="password_reset",
-        context={
-            "url": request.build_absolute_uri(path),
-            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-        },
+        context={"url": f"{site}{path}", "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60},
     )
-    audit_record(event=Event.PASSWORD_RESET_REQUESTED, request=request, user=user)
+    audit_record(
+        event=Event.PASSWORD_RESET_REQUESTED,
+        user=user,
+        ip_address=ip_address,
+        user_agent=user_agent,
+    )
+    return True
 
 
 def password_reset_user(*, uidb64: str, token: str) -> User | None:

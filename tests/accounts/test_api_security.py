@@ -8,13 +8,16 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
-from accounts import services
+from accounts import jobs, services
 from accounts.models import AuditEvent
+from config.celery import app as celery_app
 from tests.accounts.factories import DEFAULT_PASSWORD
 from tests.accounts.otp import enable_two_factor, totp_code
 
@@ -294,6 +297,34 @@ def test_a_reset_request_answers_the_same_for_known_and_unknown_addresses(api_cl
     assert known.json() == {"detail": "If an account exists for this address, we have sent a link."}
     assert [message.to for message in mail.outbox] == [[user.email]]
     assert set(link_kwargs(mail.outbox[0])) == {"uidb64", "token"}
+
+
+def test_a_reset_request_does_the_same_work_for_known_and_unknown_addresses(
+    monkeypatch, api_client, user
+):
+    # As in production, the job goes to a broker: here a recorder of what was queued.
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    queued = []
+    monkeypatch.setattr(
+        jobs.password_reset_email, "apply_async", lambda **call: queued.append(call)
+    )
+    answers, queries = [], []
+    for address in (user.email, "nobody@example.com"):
+        with CaptureQueriesContext(connection) as captured:
+            answers.append(api_client.post(RESET, {"email": address}))
+        queries.append([q["sql"] for q in captured.captured_queries])
+    known, unknown = answers
+    assert (known.status_code, known.json()) == (unknown.status_code, unknown.json())
+    assert queries[0] == queries[1] == []  # no lookup here: the job does it
+    assert [sorted(call["kwargs"]) for call in queued] == [
+        ["email", "ip_address", "site", "user_agent"]
+    ] * 2
+    assert all("example.com" not in call["kwargsrepr"] for call in queued)
+    assert not mail.outbox
+    celery_app.conf.task_always_eager = True  # the worker's part, with its own email job
+    assert jobs.password_reset_email(**queued[0]["kwargs"]) is True
+    assert jobs.password_reset_email(**queued[1]["kwargs"]) is False
+    assert [message.to for message in mail.outbox] == [[user.email]]
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "", "ann@"])
