@@ -414,3 +414,41 @@ def print_figures(result: dict, served: Counter, elapsed: float) -> None:
         f"  warnings: {warnings or 'none'}\n"
         f"  report: {REPORTS.relative_to(ROOT)}/ (report.json, junit.xml)"
     )
+
+
+# Inputs that once answered 500 or the wrong shape (issue 14), sent as they are, on the
+# production server: each must stay a clear 4xx in JSON.
+KNOWN_BAD_INPUTS = [
+    ("POST", "/api/v1/tasks/", b"[" * 1100 + b"]" * 1100, {}, 400),
+    ("POST", "/api/v1/auth/token/", b"[" * 1100 + b"]" * 1100, {}, 400),
+    ("POST", "/api/v1/tasks/", b'{"title": "a", "title": "b"}', {}, 400),
+    ("POST", "/api/v1/tasks/", b'{"title": NaN}', {}, 400),
+    ("POST", "/api/v1/tasks/", b'{"title": "a", "unknown": 1}', {}, 400),
+    ("GET", "/api/v1/tasks/?updated_after=0001-01-01T00:00:00%2B05:00", b"", {}, 400),
+    ("GET", "/api/v1/tasks/?updated_after=9999-12-31T23:59:59-05:00", b"", {}, 400),
+    ("GET", "/api/v1/tasks/?page=99999", b"", {}, 400),
+    ("GET", "/api/v1/tasks/?cursor=not-a-cursor", b"", {}, 400),
+    ("GET", "/api/v1/tasks/", b"", {"Host": "evil.example"}, 400),
+    ("POST", "/api/v1/tasks/", b'{"title": "' + b"x" * 3_000_000 + b'"}', {}, 400),
+    ("DELETE", "/api/v1/tasks/%C2%84/", b"", {}, 404),
+    ("GET", "/api/v1/no-such-thing/", b"", {}, 404),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "headers", "status"), KNOWN_BAD_INPUTS)
+def test_the_known_bad_inputs_stay_clear_json_errors(server, method, path, body, headers, status):
+    access = api_login(server.url, EMAIL)["access"]
+    response = requests.request(
+        method,
+        f"{server.url}{path}",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {access}",
+            "Content-Type": "application/json",
+            **headers,
+        },
+        timeout=30,
+    )
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["Content-Type"] == "application/json"
+    assert "Traceback" not in response.text and "Expecting" not in response.text
