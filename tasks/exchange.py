@@ -37,6 +37,7 @@ from pathlib import PurePath
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -431,7 +432,29 @@ def import_file(*, owner: User, upload, fmt: str | None = None) -> services.Impo
         raise ImportFileError("The file is not UTF-8 text: save it as UTF-8.") from None
     fmt = fmt or detect_format(upload.name, data)
     rows = read_json(text) if fmt == "json" else read_csv(text)
+    _check_new_tags(owner, rows)
     return services.data_import(owner=owner, rows=rows)
+
+
+def _check_new_tags(owner: User, rows: list[services.ImportRow]) -> None:
+    """A file may create IMPORT_MAX_NEW_TAGS tags, and no account more than its cap."""
+    names = (name for row in rows for name in row.values.get("tags", ()) if isinstance(name, str))
+    try:
+        new = len(services.tags_missing(owner=owner, names=names))
+    except ValidationError:
+        return  # a bad name: data_import reports it on its row
+    cap = settings.IMPORT_MAX_NEW_TAGS
+    if new > cap:
+        raise ImportFileError(
+            f"The file would create {new:,} new tags; one import may create {cap:,}."
+        )
+    room = services.tags_room(owner=owner)
+    if new > room:
+        limit = settings.TAGS_PER_ACCOUNT_MAX
+        raise ImportFileError(
+            f"The file would create {new:,} new tags, but an account has at most {limit:,} "
+            f"and yours has room for {room:,} more."
+        )
 
 
 def row_errors(rows: Iterable[services.ImportRow]) -> list[dict[str, Any]]:

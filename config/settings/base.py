@@ -318,6 +318,8 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 # --- Data import ----------------------------------------------------------------
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)  # larger uploads: 413
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)  # tasks + notes per file
+IMPORT_MAX_NEW_TAGS = env.int("IMPORT_MAX_NEW_TAGS", default=500)  # tags one file may create
+TAGS_PER_ACCOUNT_MAX = env.int("TAGS_PER_ACCOUNT_MAX", default=5_000)
 
 # --- Security headers (production.py adds HTTPS-only flags) -------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

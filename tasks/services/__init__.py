@@ -14,7 +14,15 @@ from tasks.services.calendar import calendar_token_regenerate
 from tasks.services.imports import ImportInvalid, ImportResult, ImportRow, data_import
 from tasks.services.notes import note_create, note_delete, note_update
 from tasks.services.reminders import reminder_logs_prune, reminder_send
-from tasks.services.tags import tag_create, tag_delete, tag_names_clean, tag_rename, tags_resolve
+from tasks.services.tags import (
+    tag_create,
+    tag_delete,
+    tag_names_clean,
+    tag_rename,
+    tags_missing,
+    tags_resolve,
+    tags_room,
+)
 from tasks.services.tasks import (
     TASK_FIELDS,
     task_complete,
@@ -44,7 +52,9 @@ __all__ = [
     "tag_delete",
     "tag_names_clean",
     "tag_rename",
+    "tags_missing",
     "tags_resolve",
+    "tags_room",
     "task_complete",
     "task_create",
     "task_delete",

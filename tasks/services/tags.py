@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -47,6 +48,7 @@ def tags_resolve(*, owner: User, names: Iterable[str]) -> list[Tag]:
     found = existing()
     missing = [name for name in wanted if name.lower() not in found]
     if missing:
+        _check_room(owner, len(missing))
         # ignore_conflicts: a concurrent request may create the same tag first.
         Tag.objects.bulk_create(
             [Tag(owner=owner, name=name) for name in missing], ignore_conflicts=True
@@ -79,7 +81,29 @@ def _tag_save(tag: Tag, **save_options) -> Tag:
 
 def tag_create(*, owner: User, name: str) -> Tag:
     """Create a tag; its name must be new for this owner, ignoring case."""
+    _check_room(owner, 1, field="name")
     return _tag_save(Tag(owner=owner, name=" ".join(name.split())))
+
+
+def tags_missing(*, owner: User, names: Iterable[str]) -> list[str]:
+    """Those of these names (cleaned, one per letter case) the owner has no tag for: one
+    query, over at most TAGS_PER_ACCOUNT_MAX names."""
+    have = {name.lower() for name in Tag.objects.filter(owner=owner).values_list("name", flat=True)}
+    wanted = {name.lower(): name for name in tag_names_clean(names)}
+    return [name for key, name in wanted.items() if key not in have]
+
+
+def tags_room(*, owner: User) -> int:
+    """How many more tags the owner may have (TAGS_PER_ACCOUNT_MAX)."""
+    return max(settings.TAGS_PER_ACCOUNT_MAX - Tag.objects.filter(owner=owner).count(), 0)
+
+
+def _check_room(owner: User, new: int, *, field: str = "tags") -> None:
+    if new > tags_room(owner=owner):
+        limit = settings.TAGS_PER_ACCOUNT_MAX
+        raise ValidationError(
+            {field: [f"An account has at most {limit:,} tags: delete some you no longer use."]}
+        )
 
 
 def tag_rename(*, tag: Tag, name: str) -> Tag:
