@@ -1,7 +1,8 @@
 """The Celery app: background jobs live in <app>/jobs.py; settings are CELERY_* in Django's.
 
-Run a worker (with the beat scheduler) with `celery -A config worker --beat`. Without a
-broker (REDIS_URL unset) jobs run eagerly, in the process that enqueues them.
+Run workers with `celery -A config worker` and exactly one scheduler with `celery -A config
+beat` (its schedule in the database: CELERY_BEAT_SCHEDULER). Without a broker (REDIS_URL
+unset) jobs run eagerly, in the process that enqueues them.
 """
 
 import os

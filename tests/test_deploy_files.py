@@ -49,10 +49,13 @@ def readme_variables() -> set[str]:
 # --- Procfile, Render, Railway ------------------------------------------------------------
 
 
-def test_procfile_keeps_web_and_release():
+def test_procfile_keeps_web_and_release_and_runs_beat_on_its_own():
     lines = read("Procfile").splitlines()
     assert f"web: {WEB_COMMAND}" in lines
     assert f"release: {MIGRATE_COMMAND}" in lines
+    assert "beat: celery -A config beat --loglevel info" in lines
+    [worker] = [line for line in lines if line.startswith("worker:")]
+    assert "--beat" not in worker
 
 
 def render_services():
@@ -114,15 +117,19 @@ def test_render_blueprint_wires_the_database_and_key_value_store():
             }
 
 
-def test_render_blueprint_runs_one_worker_with_beat_sharing_the_web_secret():
+def test_render_blueprint_runs_a_worker_and_one_beat_sharing_the_web_secret():
     _, services = render_services()
-    workers = [service for service in services.values() if service["type"] == "worker"]
-    assert len(workers) == 1
-    [worker] = workers
-    assert worker["startCommand"].startswith("celery -A config worker --beat --loglevel info")
-    assert worker.get("numInstances", 1) == 1
-    secret = env_vars(worker)["DJANGO_SECRET_KEY"]["fromService"]
-    assert secret == {"type": "web", "name": "taskflow-web", "envVarKey": "DJANGO_SECRET_KEY"}
+    workers = {s["name"]: s for s in services.values() if s["type"] == "worker"}
+    assert set(workers) == {"taskflow-worker", "taskflow-beat"}
+    worker, beat = workers["taskflow-worker"], workers["taskflow-beat"]
+    assert worker["startCommand"].startswith("celery -A config worker --loglevel info")
+    assert "--beat" not in worker["startCommand"]
+    assert beat["startCommand"] == "celery -A config beat --loglevel info"
+    assert beat["numInstances"] == 1  # a second beat sends every scheduled job twice
+    for service in (worker, beat):
+        secret = env_vars(service)["DJANGO_SECRET_KEY"]["fromService"]
+        assert secret == {"type": "web", "name": "taskflow-web", "envVarKey": "DJANGO_SECRET_KEY"}
+        assert "fromDatabase" in env_vars(service)["DATABASE_URL"]  # the schedule lives there
 
 
 def test_railway_config_for_the_web_service():
@@ -143,11 +150,21 @@ def test_railway_config_for_the_worker_service():
     config = json.loads(read("railway.worker.json"))
     assert config["build"] == json.loads(read("railway.json"))["build"]
     deploy = config["deploy"]
-    assert "celery -A config worker --beat" in deploy["startCommand"]
+    assert "celery -A config worker --loglevel info" in deploy["startCommand"]
+    assert "--beat" not in deploy["startCommand"]
     # A worker serves no HTTP and must not run the migrations a second time.
     assert "healthcheckPath" not in deploy
     assert "preDeployCommand" not in deploy
     assert deploy["restartPolicyType"] in {"ON_FAILURE", "ALWAYS", "NEVER"}
+
+
+def test_railway_config_for_the_one_beat_service():
+    config = json.loads(read("railway.beat.json"))
+    assert config["build"] == json.loads(read("railway.json"))["build"]
+    deploy = config["deploy"]
+    assert deploy["startCommand"] == "celery -A config beat --loglevel info"
+    assert deploy["numReplicas"] == 1
+    assert "healthcheckPath" not in deploy and "preDeployCommand" not in deploy
 
 
 # --- Dockerfile and .dockerignore ------------------------------------------------------
@@ -391,7 +408,9 @@ def test_compose_runs_web_worker_and_a_migrate_step_on_postgres_and_redis():
 
     assert services["migrate"]["command"] == shlex.split(MIGRATE_COMMAND)
     assert services["migrate"]["restart"] == "no"
-    assert services["worker"]["command"][:5] == ["celery", "-A", "config", "worker", "--beat"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert "--beat" not in services["worker"]["command"]
+    assert services["beat"]["command"] == ["celery", "-A", "config", "beat", "--loglevel", "info"]
     assert "8000" in services["web"]["ports"][0]
 
     for name in ("web", "worker"):

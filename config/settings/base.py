@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_celery_beat",
     "django_ratelimit",
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
@@ -297,6 +298,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # then sends inline).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+# beat runs as a process of its own (Procfile `beat:`), with the schedule in the database:
+# it survives restarts and deploys, and staff edit it in the admin. The entries below are
+# written there when beat starts.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "daily-reminders": {
         "task": "tasks.jobs.send_daily_reminders",
