@@ -1,0 +1,1 @@
+"""Task and note pages, by area (tasks.urls names each view)."""
