@@ -136,7 +136,10 @@ def test_every_operation_names_429_and_503_with_retry_after_and_has_a_summary(sc
 
 def test_field_errors_map_each_field_to_messages(schema):
     field_errors = schema["components"]["schemas"]["FieldErrors"]
-    assert field_errors["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+    messages, nested = field_errors["additionalProperties"]["anyOf"]
+    assert messages == {"type": "array", "items": {"type": "string"}}
+    assert nested["type"] == "object"  # a list field's errors, by index
+    assert {"detail", "code"} <= set(field_errors["properties"])  # a body that is not JSON
 
 
 def test_task_note_and_tag_bodies_refuse_unknown_fields_and_a_put_names_every_field(schema):

@@ -112,5 +112,20 @@ def documented_errors(result, generator, request, public):
                 operation["summary"] = first.split(". ")[0].rstrip(".")[:120]
     field_errors = result.get("components", {}).get("schemas", {}).get("FieldErrors")
     if field_errors is not None:
-        field_errors["additionalProperties"] = {"type": "array", "items": {"type": "string"}}
+        field_errors["additionalProperties"] = FIELD_MESSAGES
+        field_errors.setdefault("properties", {}).update(UNREADABLE_BODY)
     return result
+
+
+# A field's messages; a list's or a nested object's errors come by index or key instead.
+FIELD_MESSAGES = {
+    "anyOf": [
+        {"type": "array", "items": {"type": "string"}},
+        {"type": "object", "description": "Errors of a list's items or a nested object's keys."},
+    ]
+}
+# A body that could not be read at all (not JSON, nested too deep...) names no field.
+UNREADABLE_BODY = {
+    "detail": {"type": "string", "description": "Why the body could not be read."},
+    "code": {"type": "string", "description": "`parse_error` for a body that is not JSON."},
+}
