@@ -8,7 +8,9 @@ from django_celery_beat.schedulers import DatabaseScheduler
 
 from config.celery import app
 
-pytestmark = pytest.mark.django_db
+# Outside a test transaction: the scheduler calls close_old_connections(), which drops a
+# connection whose autocommit is off (as inside one) on PostgreSQL.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_beat_uses_the_database_scheduler():
