@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from accounts import services
 from core import ratelimit
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.e2e import CHROMIUM
+from tests.e2e import AXE_CORE, CHROMIUM
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 ON_REDIS = settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
@@ -16,7 +16,8 @@ ON_REDIS = settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCac
 
 def pytest_collection_modifyitems(config, items):
     """Tests of PostgreSQL or Redis behaviour run only where that server is configured, and
-    browser tests only where Chromium is installed (tests/e2e/__init__.py finds it). The
+    browser tests only where Chromium is installed (tests/e2e/__init__.py finds it), and
+    the accessibility checks where axe-core is too (.ci/run installs it from npm). The
     live-server tests (tests/live) run only when selected with `-m live` (.ci/run).
 
     They are deselected, not skipped: the CI run that has the server runs them all.
@@ -25,6 +26,7 @@ def pytest_collection_modifyitems(config, items):
         "postgres": not ON_POSTGRES,
         "redis": not ON_REDIS,
         "e2e": not CHROMIUM,
+        "axe": not AXE_CORE,
         "live": "live" not in (config.option.markexpr or ""),  # only when asked: -m live
     }
     selected, deselected = [], []

@@ -16,3 +16,24 @@ def find_chromium() -> str | None:
 
 
 CHROMIUM = find_chromium()
+
+
+def find_axe_core() -> str | None:
+    """axe-core's script for the accessibility checks, or None (they are then deselected).
+
+    .ci/run installs it from the npm registry into .ci/node; AXE_CORE_JS names another copy.
+    """
+    path = os.environ.get("AXE_CORE_JS") or os.path.join(
+        os.path.dirname(__file__),
+        "..",
+        "..",
+        ".ci",
+        "node",
+        "node_modules",
+        "axe-core",
+        "axe.min.js",
+    )
+    return os.path.abspath(path) if os.path.isfile(path) else None
+
+
+AXE_CORE = find_axe_core()
