@@ -95,15 +95,20 @@ def staff_user(db):
     )
 
 
-@pytest.fixture
-def staff_client(client, staff_user):
-    """Staff signed in with a verified second factor, as OTPAdminSite requires."""
-    device = TOTPDevice.objects.create(user=staff_user, name="Phone", confirmed=True)
-    client.force_login(staff_user)
+def sign_in_verified(client, user):
+    """Sign `user` in with a confirmed device and a session verified by it (OTPAdminSite)."""
+    device = TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    client.force_login(user)
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    """Staff signed in with a verified second factor, as OTPAdminSite requires."""
+    return sign_in_verified(client, staff_user)
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
 import pytest
 from django.contrib.auth.models import Permission
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tasks.models import Task
 from tests.accounts.factories import UserFactory
+from tests.conftest import sign_in_verified
 from tests.tasks.factories import NoteFactory, TaskFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +68,7 @@ def test_content_pages_are_read_only_for_staff(staff_client, user):
 def _staff_who_may_only_view_tasks(client):
     viewer = UserFactory(email="viewer@example.com", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_task"))
-    device = TOTPDevice.objects.create(user=viewer, name="Phone", confirmed=True)
-    client.force_login(viewer)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+    return sign_in_verified(client, viewer)
 
 
 def test_mark_done_needs_the_change_permission(client, user):
