@@ -58,7 +58,11 @@ class CachedUserJWTAuthentication(JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as error:
             raise InvalidToken(_("Token contained no recognizable user identification")) from error
-        user = user_cached_get(user_id)
+        return self.checked_user(validated_token, user_cached_get(user_id))
+
+    @staticmethod
+    def checked_user(validated_token, user):
+        """`user` (the token's, or None if there is none) if the token may act for them."""
         if user is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:

@@ -16,19 +16,24 @@ from accounts.models import TWO_FACTOR_SNAPSHOT, User
 USER_CACHE_SECONDS = 300
 
 
-def _key(user_id) -> str:
+def user_cache_key(user_id) -> str:
     return f"accounts:user:v1:{user_id}"
 
 
 def user_cached_get(user_id) -> User | None:
     """The user with this id, active or not: one cache read, or two queries on a miss."""
-    cached = cache.get(_key(user_id))
+    return user_from_entry(user_id, cache.get(user_cache_key(user_id)))
+
+
+def user_from_entry(user_id, cached) -> User | None:
+    """The user, from what the cache held under user_cache_key (None: from the database,
+    then stored)."""
     if cached is None:
         user = User.objects.filter(pk=user_id).first()
         if user is None:
             return None
         cached = (user, user_has_device(user, confirmed=True))
-        cache.set(_key(user_id), cached, USER_CACHE_SECONDS)
+        cache.set(user_cache_key(user_id), cached, USER_CACHE_SECONDS)
     user, two_factor = cached
     setattr(user, TWO_FACTOR_SNAPSHOT, two_factor)
     return user
@@ -42,7 +47,7 @@ def user_cache_invalidate(user: User | int) -> None:
     if isinstance(user, User):
         user.__dict__.pop(TWO_FACTOR_SNAPSHOT, None)
         user = user.pk
-    key = _key(user)
+    key = user_cache_key(user)
     if transaction.get_connection().in_atomic_block:
         cache.delete(key)
     transaction.on_commit(lambda: cache.delete(key))  # at once outside a transaction

@@ -129,37 +129,62 @@ class Counted:
         return max(1, self.window_end - now())
 
 
-def count(group: str, value, limit: int, period: int) -> Counted | None:
-    """Count one attempt by `value` in `group`; None if limits are off or unreachable."""
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return None
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """The counter for `value` in `group` in the current window."""
+
+    key: str
+    limit: int
+    window_end: int
+    lifetime: int
+
+    def counted(self, count: int) -> Counted:
+        return Counted(self.key, count, self.limit, self.window_end, self.lifetime)
+
+
+def window_for(group: str, value, limit: int, period: int) -> Window:
     value = str(value)
     end = window_end(value, period)
     digest = hashlib.sha256(value.encode()).hexdigest()[:32]  # no address or email in a key's name
     key = f"rl:{group}:{limit}/{period}s:{digest}:{end}"
-    lifetime = period + EXPIRY_MARGIN
-    cache = _cache()
-    if isinstance(cache, RedisCache):
-        # One round trip: the counter starts at 0 with its expiry, then counts. No MULTI
-        # (it cost ~35 us a count): the key outlives every request that can name it by
-        # EXPIRY_MARGIN, so INCR never meets an expired key and makes one with no expiry.
-        stored_as = cache.make_key(key)
+    return Window(key=key, limit=limit, window_end=end, lifetime=period + EXPIRY_MARGIN)
+
+
+def queue_count(pipe, window: Window) -> None:
+    """Add counting one attempt in `window` to a redis-py pipeline; its last result is
+    the count.
+
+    The counter starts at 0 with its expiry, then counts. No MULTI (it cost ~35 us a
+    count): the key outlives every request that can name it by EXPIRY_MARGIN, so INCR
+    never meets an expired key and makes one with no expiry.
+    """
+    stored_as = counters_cache().make_key(window.key)
+    pipe.set(stored_as, 0, ex=window.lifetime, nx=True)
+    pipe.incr(stored_as)
+
+
+def count(group: str, value, limit: int, period: int) -> Counted | None:
+    """Count one attempt by `value` in `group`; None if limits are off or unreachable."""
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    window = window_for(group, value, limit, period)
+    cache = counters_cache()
+    if isinstance(cache, RedisCache):  # one round trip
         try:
-            with _redis().pipeline(transaction=False) as pipe:
-                pipe.set(stored_as, 0, ex=lifetime, nx=True)
-                pipe.incr(stored_as)
-                _, counted = pipe.execute()
+            with counters_redis().pipeline(transaction=False) as pipe:
+                queue_count(pipe, window)
+                counted = pipe.execute()[-1]
         except redis.RedisError:
             logger.warning("Rate-limit counters unreachable: %s not counted", group, exc_info=True)
             return None
     else:
-        cache.add(key, 0, lifetime)
+        cache.add(window.key, 0, window.lifetime)
         try:
-            counted = cache.incr(key)
+            counted = cache.incr(window.key)
         except ValueError:  # expired between add and incr: this is the window's first
-            cache.add(key, 1, lifetime)
+            cache.add(window.key, 1, window.lifetime)
             counted = 1
-    return Counted(key=key, count=counted, limit=limit, window_end=end, lifetime=lifetime)
+    return window.counted(counted)
 
 
 def consume(group: str, value, rate: str) -> Counted | None:
@@ -188,11 +213,11 @@ def refund(counted: Counted | None) -> None:
     """
     if counted is None:
         return
-    cache = _cache()
+    cache = counters_cache()
     if isinstance(cache, RedisCache):
         stored_as = cache.make_key(counted.key)
         try:
-            with _redis().pipeline(transaction=False) as pipe:
+            with counters_redis().pipeline(transaction=False) as pipe:
                 pipe.decr(stored_as)
                 # Expiry again: a counter gone since would otherwise come back for good.
                 pipe.expire(stored_as, counted.lifetime)
@@ -204,9 +229,9 @@ def refund(counted: Counted | None) -> None:
         cache.decr(counted.key)
 
 
-def _cache():
+def counters_cache():
     return caches[settings.RATELIMIT_USE_CACHE]
 
 
-def _redis():
+def counters_redis():
     return get_redis_connection(settings.RATELIMIT_USE_CACHE)

@@ -62,15 +62,30 @@ def signature_of(params, *, known: Iterable[str]) -> tuple | None:
     return tuple(sorted(pairs))
 
 
+def entry_keys(*, owner_id: int, kind: str, signature: tuple) -> list[str]:
+    """The cache keys remembered() reads for this entry: the owner's generation and the
+    entry's slot. They depend on nothing but the arguments, so a caller that does not
+    know the user's time zone yet can read them ahead (accounts.api.bearer)."""
+    digest = hashlib.sha256(repr((kind, signature)).encode()).hexdigest()
+    slot = int(digest[:8], 16) % SLOTS[kind]
+    return [_generation_key(owner_id), f"tasks:{kind}:{owner_id}:{slot}"]
+
+
 def remembered(
-    *, owner_id: int, kind: str, signature: tuple | None, build: Callable, store: bool = True
+    *,
+    owner_id: int,
+    kind: str,
+    signature: tuple | None,
+    build: Callable,
+    store: bool = True,
+    found: dict | None = None,
 ):
     """build(), or its value as cached for this owner, `kind` and `signature`.
 
-    One cache round trip on a hit. `signature` None means: compute, store nothing; `store`
-    False: read what is stored, but store nothing. Values
-    are kept for the current date and time zone only (due and overdue move with them);
-    an exception from build() stores nothing.
+    One cache round trip on a hit, none if `found` holds what the cache held under
+    entry_keys. `signature` None means: compute, store nothing; `store` False: read what
+    is stored, but store nothing. Values are kept for the current date and time zone
+    only (due and overdue move with them); an exception from build() stores nothing.
     """
     if signature is None:
         return build()
@@ -81,9 +96,9 @@ def remembered(
         timezone.get_current_timezone_name(),
     )
     digest = hashlib.sha256(repr(shown).encode()).hexdigest()
-    key = f"tasks:{kind}:{owner_id}:{int(digest[:8], 16) % SLOTS[kind]}"
-    generation_key = _generation_key(owner_id)
-    found = cache.get_many([generation_key, key])
+    generation_key, key = entry_keys(owner_id=owner_id, kind=kind, signature=signature)
+    if found is None or generation_key not in found or key not in found:
+        found = cache.get_many([generation_key, key])
     generation = found.get(generation_key) or _generation_start(generation_key)
     stored = found.get(key)
     if stored is not None and stored[:2] == (generation, digest):
@@ -94,25 +109,38 @@ def remembered(
     return value
 
 
-def remembered_count(
-    *, owner_id: int, filters, counted: Iterable[str], known: Iterable[str], build: Callable
-) -> int:
-    """build(), a list's row count, cached for the filters that change it (`counted`):
-    every page of one filtered list shares it, the unfiltered list too (its counts row
-    costs a query; the cache is read in the same round trip as the generation).
-
-    A query string that signature_of refuses with `known` (junk parameters) reads a count
-    stored by a clean one, but never stores one."""
+def count_signature(filters, *, counted: Iterable[str]) -> tuple | None:
+    """What a list's row count is stored under: the filters that change it (`counted`),
+    so every page of one filtered list shares it; None if one is given twice."""
     counted = frozenset(counted)
     chosen = [(name, values) for name, values in filters.lists() if name in counted and any(values)]
     if any(len(values) != 1 for _, values in chosen):
-        return build()  # a filter given twice: computed, not stored
+        return None
+    return tuple(sorted((name, values[0]) for name, values in chosen))
+
+
+def remembered_count(
+    *,
+    owner_id: int,
+    filters,
+    counted: Iterable[str],
+    known: Iterable[str],
+    build: Callable,
+    found: dict | None = None,
+) -> int:
+    """build(), a list's row count, cached under count_signature: the unfiltered list's
+    too (its counts row costs a query; the cache is read with the generation, or ahead
+    in `found`, as remembered()).
+
+    A query string that signature_of refuses with `known` (junk parameters) reads a count
+    stored by a clean one, but never stores one."""
     return remembered(
         owner_id=owner_id,
         kind="count",
-        signature=tuple(sorted((name, values[0]) for name, values in chosen)),
+        signature=count_signature(filters, counted=counted),
         build=build,
         store=signature_of(filters, known=known) is not None,
+        found=found,
     )
 
 

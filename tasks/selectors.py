@@ -95,8 +95,8 @@ def task_rows(tasks: QuerySet[Task], *, offset: int = 0, limit: int | None = Non
 
     On PostgreSQL each row's tag names come as an array beside it, in the same query; but
     PostgreSQL would build that array for every row an OFFSET skips too, so a later page
-    first reads its ids alone (from the list's index only), then just those rows.
-    Elsewhere a second query reads the page's tags.
+    picks its ids in a subquery (from the list's index only), and only those rows get
+    arrays. Elsewhere a second query reads the page's tags.
     """
     tasks = tasks.prefetch_related(None)
     end = None if limit is None else offset + limit
@@ -104,9 +104,7 @@ def task_rows(tasks: QuerySet[Task], *, offset: int = 0, limit: int | None = Non
         return _with_tag_query(list(tasks[offset:end].values(*TASK_ROW_FIELDS)))
     if not offset:
         return _with_tag_arrays(tasks[:end])
-    ids = list(tasks.values_list("pk", flat=True)[offset:end])
-    by_id = {row["id"]: row for row in _with_tag_arrays(Task.objects.filter(pk__in=ids))}
-    return [by_id[pk] for pk in ids if pk in by_id]  # one deleted in between is left out
+    return _with_tag_arrays(tasks.filter(pk__in=tasks.values("pk")[offset:end]))
 
 
 def _with_tag_arrays(tasks: QuerySet[Task]) -> list[dict]:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api import serializers
+from accounts.api.bearer import OneRoundTrip
 from accounts.services import staff_enrolment
 from core.api.schema import BAD_REQUEST, UNAUTHORIZED, ErrorSerializer, FieldErrorsSerializer
 
@@ -170,7 +171,7 @@ class LogoutView(PublicView):
 # --- the signed-in user -----------------------------------------------------------------
 
 
-class MeView(APIView):
+class MeView(OneRoundTrip, APIView):
     @_auth_schema(responses={200: serializers.UserSerializer})
     def get(self, request):
         """The logged-in user."""

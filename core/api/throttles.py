@@ -25,7 +25,12 @@ class FixedWindowMixin:
         if not key:
             return True
         counted = ratelimit.count(f"api-{self.scope}", key, self.num_requests, self.duration)
-        if counted is None:  # limits off, or their Redis unreachable: throttles fail open
+        return self.allow_counted(counted)
+
+    def allow_counted(self, counted: ratelimit.Counted | None) -> bool:
+        """Whether a request counted as `counted` passes (None: limits off or unreachable,
+        so throttles fail open)."""
+        if counted is None:
             return True
         self.seconds_left = counted.seconds_left
         return not counted.over
@@ -44,3 +49,11 @@ class AnonRateThrottle(FixedWindowMixin, throttling.AnonRateThrottle):
 
 class UserRateThrottle(FixedWindowMixin, throttling.UserRateThrottle):
     """RATE_API_USER per signed-in user."""
+
+    def window_for_user(self, user_id) -> ratelimit.Window | None:
+        """The counter this throttle would count for `user_id`, known before the user is
+        loaded (accounts.api.bearer counts it beside the user); None if not throttled."""
+        if self.rate is None:
+            return None
+        ident = self.cache_format % {"scope": self.scope, "ident": user_id}
+        return ratelimit.window_for(f"api-{self.scope}", ident, self.num_requests, self.duration)

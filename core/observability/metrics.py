@@ -140,6 +140,12 @@ class LocMemCache(_CountingGetMixin, DjangoLocMemCache):
     """Django's local-memory cache, counting reads (get_many and get_or_set call get)."""
 
 
+def count_cache_reads(*, hits: int, keys: int) -> None:
+    """Count reads made outside the cache's own get and get_many (a pipeline's MGET)."""
+    _CACHE_HITS.inc(hits)
+    _CACHE_MISSES.inc(keys - hits)
+
+
 class RedisClient(_CountingGetMixin, DefaultClient):
     """django-redis's default client (OPTIONS["CLIENT_CLASS"]), counting reads."""
 

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from accounts.api.bearer import OneRoundTrip
 from core.api.pagination import CursorPagination
 from core.api.schema import (
     BAD_REQUEST,
@@ -78,7 +79,7 @@ CONDITIONAL_ACTION = {
 }
 
 
-class OwnedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class OwnedViewSet(OneRoundTrip, mixins.ListModelMixin, viewsets.GenericViewSet):
     """CRUD on the caller's objects: a selector reads them, services write them.
 
     `serializer_class` shapes the output, `input_serializer_class` checks the input, whose
@@ -91,7 +92,7 @@ class OwnedViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = "[0-9]+"  # anything else in the id position is a 404, no query
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
+        super().initial(request, *args, **kwargs)  # OneRoundTrip: a bearer GET's reads
         # DRF authenticates here, after the middleware: "today" is the caller's from now on.
         activate_user_timezone(request.user)
 
@@ -249,14 +250,39 @@ class TaskViewSet(VersionedWrites, OwnedViewSet):
         are added and sort by `created_at` or `updated_at` (`ordering`, newest first by
         default): for sync, `?cursor=&ordering=updated_at&updated_after=<last sync>`.
         """
-        signature = cache.signature_of(request.query_params, known=LIST_PARAMS)
         answer = cache.remembered(
             owner_id=request.user.pk,
             kind="answer",
-            signature=signature and (request.build_absolute_uri(request.path), *signature),
+            signature=self.answer_signature(),
             build=self._list_answer,
+            found=self.bearer_read and self.bearer_read.found,
         )
         return Response(answer)
+
+    def answer_signature(self) -> tuple | None:
+        """What a cached list or detail answer is stored under (None: not to be stored)."""
+        request = self.request
+        if self.action == "list":
+            signature = cache.signature_of(request.query_params, known=LIST_PARAMS)
+            return signature and (request.build_absolute_uri(request.path), *signature)
+        if self.action == "retrieve" and not request.query_params:
+            return (request.build_absolute_uri(),)
+        return None
+
+    def bearer_cache_keys(self, user_id):
+        """OneRoundTrip: the answer's keys, and a list's count's (read when it is not
+        cached)."""
+        signature = self.answer_signature()
+        if signature is None:
+            return []
+        keys = cache.entry_keys(owner_id=user_id, kind="answer", signature=signature)
+        if self.action == "list":
+            counted = cache.count_signature(
+                self.request.query_params, counted=selectors.COUNTED_FILTERS
+            )
+            if counted is not None:  # the generation is already among the keys
+                keys += cache.entry_keys(owner_id=user_id, kind="count", signature=counted)[1:]
+        return keys
 
     def _list_answer(self) -> dict:
         request = self.request
@@ -269,6 +295,7 @@ class TaskViewSet(VersionedWrites, OwnedViewSet):
             build=lambda: selectors.task_count(
                 user=request.user, filters=request.query_params, tasks=tasks
             ),
+            found=self.bearer_read and self.bearer_read.found,
         )
         if "cursor" in request.query_params:
             paginator = CursorPagination()
@@ -293,8 +320,9 @@ class TaskViewSet(VersionedWrites, OwnedViewSet):
         answer = cache.remembered(
             owner_id=request.user.pk,
             kind="answer",
-            signature=None if request.query_params else (request.build_absolute_uri(),),
+            signature=self.answer_signature(),
             build=lambda: self._detail_answer(pk),
+            found=self.bearer_read and self.bearer_read.found,
         )
         not_modified = self.not_modified_response(answer["etag"])
         return not_modified or Response(answer["task"], headers={"ETag": answer["etag"]})
