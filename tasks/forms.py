@@ -4,7 +4,11 @@ Field names match the services' keyword arguments, so a view can call
 `services.task_create(owner=request.user, **form.cleaned_data)`.
 """
 
+import re
+
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 
 from tasks import merge, selectors
 from tasks.filters import PRIORITY_CHOICES, NoteFilter, TaskFilter
@@ -26,6 +30,104 @@ class TagsField(forms.CharField):
         if len({name.lower() for name in names}) > MAX_TAGS_PER_ITEM:
             raise forms.ValidationError(f"At most {MAX_TAGS_PER_ITEM} tags.")
         return names
+
+
+# "Pay rent #12": how the picker spells a task, so a title needn't be unique.
+TASK_LABEL = re.compile(r"^(?P<title>.*?)\s*#(?P<id>\d{1,18})\s*$", re.DOTALL)
+PICK_NAMED = 5  # tasks an ambiguous pick names in its error
+
+
+def task_label(task: Task | None) -> str:
+    return f"{task.title} #{task.pk}" if task is not None else ""
+
+
+class TaskPickerWidget(forms.TextInput):
+    """A text field whose suggestions (a <datalist>) htmx fills from tasks:task-pick as the
+    user types; without JavaScript it is a plain text field."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        options = self._options_id(name, context["widget"]["attrs"])
+        context["widget"]["attrs"].update(
+            {
+                "list": options,
+                "autocomplete": "off",
+                "hx-get": reverse("tasks:task-pick"),
+                "hx-trigger": "input changed delay:250ms",
+                "hx-target": f"#{options}",
+                "hx-swap": "innerHTML",  # not the create form's afterbegin
+                "hx-sync": "this:replace",
+            }
+        )
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        options = self._options_id(name, self.build_attrs(self.attrs, attrs))
+        return html + format_html(
+            '<datalist id="{}"></datalist> <a class="picker-search" href="{}" target="_blank" '
+            'rel="noopener">Find a task (opens a new tab)</a>',
+            options,
+            reverse("tasks:task-pick"),
+        )
+
+    @staticmethod
+    def _options_id(name, attrs) -> str:
+        return f"{attrs.get('id') or name}-options"
+
+
+class TaskPickerField(forms.CharField):
+    """One of the user's tasks, typed: its title or part of one, or "Title #id" as the
+    suggestions spell it; empty for none. Not a <select>: an account may hold 100,000."""
+
+    widget = TaskPickerWidget
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 300)
+        kwargs.setdefault(
+            "help_text",
+            "Type part of its title and pick a suggestion, or add its number: Pay rent #12.",
+        )
+        super().__init__(**kwargs)
+        self.user = None  # set by the form: only this user's tasks can be picked
+
+    def clean(self, value) -> Task | None:
+        text = super().clean(value).strip()
+        if not text:
+            return None
+        # A title first ("Fix bug #12" may be one), then the number the suggestions add
+        # (it still finds a task renamed since the page was loaded), then part of a title.
+        titled = self._matching(text, exact=True)
+        if len(titled) == 1:
+            return titled[0]
+        labelled = TASK_LABEL.match(text)
+        if labelled:
+            task = selectors.task_choices(user=self.user).filter(pk=labelled["id"]).first()
+            if task is not None:
+                return task
+        found = titled or self._matching(text, exact=False)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            raise forms.ValidationError(self._ambiguous(text, found))
+        raise forms.ValidationError(
+            f"None of your tasks is called “{text}”. Type part of its title and pick a suggestion."
+        )
+
+    def _matching(self, text: str, *, exact: bool) -> list[Task]:
+        return selectors.task_titles_matching(
+            user=self.user, text=text, exact=exact, limit=PICK_NAMED + 1
+        )
+
+    @staticmethod
+    def _ambiguous(text: str, found: list[Task]) -> str:
+        many = "More than " + str(PICK_NAMED) if len(found) > PICK_NAMED else str(len(found))
+        named = "; ".join(task_label(task) for task in found[:PICK_NAMED])
+        return (
+            f"{many} of your tasks match “{text}”: {named}. "
+            f"Type the one you mean with its number, e.g. {task_label(found[0])}."
+        )
 
 
 class PriorityField(forms.ChoiceField):
@@ -122,13 +224,12 @@ class NoteForm(forms.Form):
     body = forms.CharField(
         required=False, max_length=50_000, widget=forms.Textarea(attrs={"rows": 4})
     )
-    task = forms.ModelChoiceField(queryset=None, required=False, empty_label="No task")
+    task = TaskPickerField()
     tags = TagsField()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the user's own tasks are offered, and only those are accepted.
-        self.fields["task"].queryset = selectors.task_choices(user=user)
+        self.fields["task"].user = user  # only the user's own tasks are accepted
 
 
 class NoteEditForm(NoteForm, merge.VersionedEditForm):
@@ -141,7 +242,7 @@ class NoteEditForm(NoteForm, merge.VersionedEditForm):
         return {
             "title": note.title,
             "body": note.body,
-            "task": str(note.task_id or ""),
+            "task": task_label(note.task),
             "tags": ", ".join(tag.name for tag in note.tags.all()),
         }
 
@@ -150,7 +251,7 @@ class NoteEditForm(NoteForm, merge.VersionedEditForm):
         return {
             "title": cleaned["title"].strip(),
             "body": cleaned["body"],
-            "task": str(cleaned["task"].pk if cleaned["task"] else ""),
+            "task": task_label(cleaned["task"]),
             "tags": ", ".join(cleaned["tags"]),
         }
 

@@ -152,6 +152,12 @@ def task_choices(*, user: User) -> QuerySet[Task]:
     return Task.objects.filter(owner=user).only("id", "owner_id", "title").order_by("title", "id")
 
 
+def task_titles_matching(*, user: User, text: str, exact: bool, limit: int) -> list[Task]:
+    """Up to `limit` of the user's tasks titled `text` (`exact`, any case) or holding it."""
+    lookup = "title__iexact" if exact else "title__icontains"
+    return list(task_choices(user=user).filter(**{lookup: text})[:limit])
+
+
 def task_stats(*, user: User) -> dict:
     """Counts by status and priority, overdue, due today and due this week.
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("notes/new/", notes.note_create, name="note-create"),
     path("notes/<int:pk>/", notes.note_detail, name="note-detail"),
     path("notes/<int:pk>/delete/", notes.note_delete, name="note-delete"),
+    path("notes/pick-task/", notes.task_pick, name="task-pick"),
     path("export/", data.data_export, name="export"),
     path("import/", data.data_import, name="import"),
     path("calendar/reset/", data.calendar_reset, name="calendar-reset"),

@@ -1,5 +1,6 @@
-"""Note pages: the list, create, the detail page and delete."""
+"""Note pages: the list, create, the detail page, delete, and the task picker's search."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
@@ -10,12 +11,14 @@ from django.views.decorators.http import (
 )
 from django.views.decorators.vary import vary_on_headers
 
+from core import ratelimit
 from tasks import forms, selectors, services
 from tasks.views.common import (
     NEW_NOTE_IDS,
     NOTES,
     _created,
     _delete,
+    _fragment,
     _list_page,
     _save,
     _save_edit,
@@ -66,3 +69,35 @@ def note_detail(request, pk):
 def note_delete(request, pk):
     note = selectors.note_get(user=request.user, pk=pk)
     return _delete(request, NOTES, note, lambda: services.note_delete(note=note))
+
+
+PICK_SUGGESTED = 10  # suggestions under the picker as the user types
+PICK_LISTED = 50  # matches on the search page
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def task_pick(request):
+    """The note form's task picker: with htmx, the <option>s of its suggestions; without,
+    a search page listing matching tasks as the picker spells them ("Title #id")."""
+    text = (request.GET.get("task") or request.GET.get("q") or "").strip()[:300]
+    fragment = _fragment(request)
+    try:
+        ratelimit.consume("task-pick", request.user.pk, settings.RATE_TASK_PICK_PER_USER)
+    except ratelimit.RateLimited as error:
+        if fragment:
+            return render(request, "tasks/task_pick_options.html", {"tasks": []}, status=429)
+        context = {"q": text, "error": str(error), "tasks": []}
+        return render(request, "tasks/task_pick.html", context, status=429)
+    limit = PICK_SUGGESTED if fragment else PICK_LISTED
+    tasks = (
+        selectors.task_titles_matching(user=request.user, text=text, exact=False, limit=limit)
+        if text
+        else []
+    )
+    labels = [forms.task_label(task) for task in tasks]
+    if fragment:
+        return render(request, "tasks/task_pick_options.html", {"labels": labels})
+    context = {"q": text, "tasks": list(zip(tasks, labels, strict=True)), "limit": limit}
+    return render(request, "tasks/task_pick.html", context)

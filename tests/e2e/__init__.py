@@ -37,3 +37,16 @@ def find_axe_core() -> str | None:
 
 
 AXE_CORE = find_axe_core()
+
+
+def signed_in_page(context, email: str, password: str, *, first_name: str):
+    """A new page of `context`, signed in through the login form (the dashboard greets)."""
+    from playwright.sync_api import expect  # only where the browser tests run
+
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name=f"Hello, {first_name}")).to_be_visible()
+    return page

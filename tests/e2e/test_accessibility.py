@@ -31,7 +31,7 @@ def violations(page) -> list[str]:
 def test_no_axe_violations_on_the_main_pages_and_conflict_states(new_context, browser_errors, size):
     user = UserFactory(email=f"axe-{size}@example.com", full_name="Axe Tester")
     task = services.task_create(owner=user, title="Water the plants", tags=["home"])
-    services.note_create(owner=user, title="Plants", body="Ferns", task=task)
+    note = services.note_create(owner=user, title="Plants", body="Ferns", task=task)
     page = new_context(viewport=SIZES[size]).new_page()
     page.goto("/accounts/login/")
     found = {"login": violations(page)}
@@ -43,6 +43,9 @@ def test_no_axe_violations_on_the_main_pages_and_conflict_states(new_context, br
     for name, path in (
         ("tasks", "/tasks/"),
         ("notes", "/notes/"),
+        ("note page", f"/notes/{note.pk}/"),
+        ("task picker search", "/notes/pick-task/?q=plants"),
+        ("import", "/import/"),
         ("security", "/accounts/security/"),
     ):
         page.goto(path)

@@ -13,19 +13,13 @@ from tasks import services
 from tasks.models import Task
 from tests.accounts.factories import DEFAULT_PASSWORD as PASSWORD
 from tests.accounts.factories import UserFactory
+from tests.e2e import signed_in_page
 
 SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 
 def signed_in_tab(new_context, email, size):
-    context = new_context(viewport=SIZES[size])
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Hello, Kim")).to_be_visible()
-    return page
+    return signed_in_page(new_context(viewport=SIZES[size]), email, PASSWORD, first_name="Kim")
 
 
 def start_inline_edit(row):

@@ -107,6 +107,6 @@ def test_a_clash_on_the_task_shows_its_title(client, user, note):
     second = services.task_create(owner=user, title="Shop on Monday")
     tab_a = forms.note_form_data(note)
     services.note_update(note=stored(note), task=first)
-    response = client.post(page(note), {**tab_a, "task": second.pk})
+    response = client.post(page(note), {**tab_a, "task": forms.task_label(second)})
     assert response.status_code == 409
     assert "Saved meanwhile: <q>Shop on Friday</q>" in response.content.decode()
