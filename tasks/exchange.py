@@ -23,7 +23,10 @@ times ISO 8601 with an offset (one without is read in the server's time zone); a
 
 Import adds the rows to the account, all or nothing (services.data_import). It keeps
 created_at, completed_at and archived_at, and sets updated_at to the import time; ids are
-new. A file's size is capped by the IMPORT_MAX_BYTES setting, its rows by IMPORT_MAX_ROWS.
+new. A row whose `id` is already one of the importer's tasks or notes (a re-imported
+export) is skipped by default, or updates the stored one, or is added as a copy
+(`existing`: skip|update|add); an update that changes nothing writes nothing. A file's
+size is capped by the IMPORT_MAX_BYTES setting, its rows by IMPORT_MAX_ROWS.
 Errors name the row: in CSV the spreadsheet row (the header is row 1), in JSON the
 position in the `tasks` or `notes` list (from 1).
 """
@@ -415,8 +418,11 @@ def detect_format(name: str, data: bytes) -> str:
     return "json" if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") else "csv"
 
 
-def import_file(*, owner: User, upload, fmt: str | None = None) -> services.ImportResult:
-    """Add an uploaded export's tasks and notes to `owner`'s (see the module docstring).
+def import_file(
+    *, owner: User, upload, fmt: str | None = None, existing: str = "skip"
+) -> services.ImportResult:
+    """Add an uploaded export's tasks and notes to `owner`'s (see the module docstring);
+    rows naming the owner's own tasks and notes by id do as `existing` says.
 
     Raises ImportFileError when the file cannot be read, services.ImportInvalid (nothing
     written) when rows break the rules.
@@ -433,7 +439,7 @@ def import_file(*, owner: User, upload, fmt: str | None = None) -> services.Impo
     fmt = fmt or detect_format(upload.name, data)
     rows = read_json(text) if fmt == "json" else read_csv(text)
     _check_new_tags(owner, rows)
-    return services.data_import(owner=owner, rows=rows)
+    return services.data_import(owner=owner, rows=rows, existing=existing)
 
 
 def _check_new_tags(owner: User, rows: list[services.ImportRow]) -> None:

@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from core.api.fields import StringField
 from core.api.serializers import DirectSerializer, EveryFieldRequired
-from tasks import exchange, selectors
+from tasks import exchange, selectors, services
 from tasks.api.exports import ExportNoteSerializer, ExportTaskSerializer
 from tasks.models import MAX_TAGS_PER_ITEM, Task
 
@@ -192,13 +192,24 @@ class ImportRequestSerializer(serializers.Serializer):
         required=False,
         help_text="By default, from the file name's extension, else from its content.",
     )
+    existing = serializers.ChoiceField(
+        choices=services.EXISTING_CHOICES,
+        default="skip",
+        help_text="Rows whose id is one of your tasks or notes (an export of this account): "
+        "`skip` them, `update` the stored ones (unchanged ones are left as they are), or "
+        "`add` them as copies.",
+    )
 
 
 class ImportResultSerializer(serializers.Serializer):
-    """How many tasks and notes were added."""
+    """What the import did: tasks and notes added, updated, unchanged and skipped."""
 
-    tasks = serializers.IntegerField()
-    notes = serializers.IntegerField()
+    tasks = serializers.IntegerField(help_text="Tasks added.")
+    notes = serializers.IntegerField(help_text="Notes added.")
+    updated_tasks = serializers.IntegerField()
+    updated_notes = serializers.IntegerField()
+    unchanged = serializers.IntegerField(help_text="Rows equal to the task or note stored.")
+    skipped = serializers.IntegerField(help_text="Rows left out (`existing=skip`).")
 
 
 class ImportRowErrorSerializer(serializers.Serializer):

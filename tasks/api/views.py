@@ -552,6 +552,7 @@ class DataImportView(APIView):
                 owner=request.user,
                 upload=data.validated_data["file"],
                 fmt=data.validated_data.get("format"),
+                existing=data.validated_data["existing"],
             )
         except exchange.ImportFileError as error:
             return self._file_error(error)
@@ -559,7 +560,7 @@ class DataImportView(APIView):
             body = {"detail": str(error), "code": "invalid_rows"}
             body["rows"] = exchange.row_errors(error.rows)
             return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"tasks": result.tasks, "notes": result.notes}, status=201)
+        return Response(serializers.ImportResultSerializer(result).data, status=201)
 
     @staticmethod
     def _file_error(error: exchange.ImportFileError) -> Response:

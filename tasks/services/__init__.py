@@ -11,7 +11,13 @@
 
 from tasks.services.archive import ARCHIVE_BATCH, task_restore, tasks_archive_done
 from tasks.services.calendar import calendar_token_regenerate
-from tasks.services.imports import ImportInvalid, ImportResult, ImportRow, data_import
+from tasks.services.imports import (
+    EXISTING_CHOICES,
+    ImportInvalid,
+    ImportResult,
+    ImportRow,
+    data_import,
+)
 from tasks.services.notes import note_create, note_delete, note_update
 from tasks.services.reminders import reminder_logs_prune, reminder_send
 from tasks.services.tags import (
@@ -36,6 +42,7 @@ from tasks.services.versions import VersionConflict
 
 __all__ = [
     "ARCHIVE_BATCH",
+    "EXISTING_CHOICES",
     "TASK_FIELDS",
     "ImportInvalid",
     "ImportResult",

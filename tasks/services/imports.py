@@ -11,9 +11,10 @@ from django.utils import timezone
 from accounts.models import User
 from tasks import cache
 from tasks.models import Note, Tag, Task
+from tasks.services import reimport
 from tasks.services.tags import tag_names_clean, tags_resolve
 
-IMPORT_BATCH = 500  # rows per INSERT, and names per tag lookup (SQLite's 999-parameter cap)
+IMPORT_BATCH = reimport.BATCH  # rows per INSERT, and names per tag lookup
 
 
 @dataclasses.dataclass
@@ -44,10 +45,20 @@ class ImportInvalid(Exception):
         self.rows = rows
 
 
+# What a row does whose id is already one of the owner's tasks or notes (the file is an
+# export of this account): ADD a copy (the rows' ids are ignored), UPDATE the stored one
+# from the file, or SKIP the row.
+EXISTING_CHOICES = ("skip", "update", "add")
+
+
 @dataclasses.dataclass(frozen=True)
 class ImportResult:
-    tasks: int
+    tasks: int  # added
     notes: int
+    updated_tasks: int = 0
+    updated_notes: int = 0
+    unchanged: int = 0  # rows naming a stored task or note with the same values
+    skipped: int = 0  # rows naming a stored task or note, left out ("skip")
 
 
 # A row read from the file, the object it makes, and its tag names.
@@ -149,24 +160,35 @@ def _tags_by_key(owner: User, names: Iterable[str]) -> dict[str, Tag]:
 def _insert(model, objects: list, tag_names: list[list[str]], tags: dict[str, Tag]) -> None:
     """Insert rows and their tag links, a batch per statement (ids come back on insert)."""
     model.objects.bulk_create(objects, batch_size=IMPORT_BATCH)
-    through = model.tags.through
-    owner_field = model._meta.model_name  # the through model's column: task or note
-    links = [
-        through(**{f"{owner_field}_id": obj.pk, "tag_id": tags[name.lower()].pk})
-        for obj, names in zip(objects, tag_names, strict=True)
-        for name in names
-    ]
-    through.objects.bulk_create(links, batch_size=IMPORT_BATCH)
+    reimport.link_tags(model, objects, tag_names, tags)
 
 
-def _file_tasks(owner: User, rows: Sequence[ImportRow], now) -> tuple[list[TaskEntry], dict]:
-    """The file's tasks checked, with their tag names, and each by its id in the file."""
+def _stored(model, owner: User, rows: Sequence[ImportRow], kind: str, existing: str) -> dict:
+    """The owner's stored objects of `kind` that rows name by id, by id (none for "add")."""
+    if existing == "add":
+        return {}
+    ids = sorted({row.ref for row in rows if row.kind == kind and isinstance(row.ref, int)})
+    found = {}
+    for start in range(0, len(ids), IMPORT_BATCH):
+        batch = model.objects.filter(owner=owner, pk__in=ids[start : start + IMPORT_BATCH])
+        found.update({obj.pk: obj for obj in batch})
+    return found
+
+
+def _file_tasks(
+    owner: User, rows: Sequence[ImportRow], now, stored: dict[int, Task]
+) -> tuple[list[TaskEntry], dict]:
+    """The file's tasks checked, with their tag names, and each by its id in the file.
+
+    A row naming a `stored` task keeps that task's id and creation time (an update)."""
     tasks: list[TaskEntry] = []
     task_by_ref: dict[int, Task] = {}
     for row in rows:
         if row.kind != "task":
             continue
         task = _import_task(owner, row, now)
+        if row.ref in stored:
+            task.pk, task.created_at = row.ref, stored[row.ref].created_at
         tasks.append((row, task, _import_tags(row)))
         if row.ref in task_by_ref:
             row.errors.setdefault("id", [f"Another task in this file has id {row.ref}."])
@@ -176,7 +198,7 @@ def _file_tasks(owner: User, rows: Sequence[ImportRow], now) -> tuple[list[TaskE
 
 
 def _file_notes(
-    owner: User, rows: Sequence[ImportRow], now, task_by_ref: dict[int, Task]
+    owner: User, rows: Sequence[ImportRow], now, task_by_ref: dict[int, Task], stored: dict
 ) -> list[NoteEntry]:
     """The file's notes checked, with their tag names; each one's task must exist."""
     notes = [
@@ -184,6 +206,9 @@ def _file_notes(
         for row in rows
         if row.kind == "note"
     ]
+    for row, note, _ in notes:
+        if row.ref in stored:
+            note.pk, note.created_at = row.ref, stored[row.ref].created_at
     outside = {row.task_ref for row, _, _ in notes if row.task_ref is not None}
     owned = _owned_task_ids(owner, outside - task_by_ref.keys())
     for row, _, _ in notes:
@@ -203,7 +228,7 @@ def _check_kinds(rows: Sequence[ImportRow]) -> None:
 
 
 @transaction.atomic
-def data_import(*, owner: User, rows: Sequence[ImportRow]) -> ImportResult:
+def data_import(*, owner: User, rows: Sequence[ImportRow], existing: str = "add") -> ImportResult:
     """Add a file's tasks and notes to the owner's, all or nothing.
 
     Every row meets task_create's or note_create's rules; tags are the owner's (created
@@ -212,10 +237,16 @@ def data_import(*, owner: User, rows: Sequence[ImportRow]) -> ImportResult:
     kept from the file (none in the future; completed_at and archived_at on done tasks only);
     updated_at is now, so API clients syncing with `updated_after` see the new rows. Any
     invalid row raises ImportInvalid with every invalid row, and nothing is written.
+
+    A row whose id is one of the owner's tasks or notes is added as a copy, updates it
+    (its creation time stays; a new version) or is skipped, as `existing` says
+    (EXISTING_CHOICES). Every row is checked, skipped ones too.
     """
     now = timezone.now()
-    tasks, task_by_ref = _file_tasks(owner, rows, now)
-    notes = _file_notes(owner, rows, now, task_by_ref)
+    stored_tasks = _stored(Task, owner, rows, "task", existing)
+    stored_notes = _stored(Note, owner, rows, "note", existing)
+    tasks, task_by_ref = _file_tasks(owner, rows, now, stored_tasks)
+    notes = _file_notes(owner, rows, now, task_by_ref, stored_notes)
     _check_kinds(rows)
 
     invalid = [row for row in rows if row.errors]
@@ -223,12 +254,27 @@ def data_import(*, owner: User, rows: Sequence[ImportRow]) -> ImportResult:
         raise ImportInvalid(invalid)
 
     tags = _tags_by_key(owner, [name for *_, names in tasks + notes for name in names])
-    _insert(Task, [task for _, task, _ in tasks], [names for *_, names in tasks], tags)
+    task_plan = reimport.sorted_out(Task, stored_tasks, tasks, existing)
+    _insert(Task, *_objects_and_names(task_plan.new), tags)
+    reimport.write_changed(Task, stored_tasks, task_plan.changed, tags)
     for row, note, _ in notes:
         if row.task_ref is not None:
             target = task_by_ref.get(row.task_ref)
             note.task_id = target.pk if target is not None else row.task_ref
-    _insert(Note, [note for _, note, _ in notes], [names for *_, names in notes], tags)
-    # bulk_create sends no signal: retire the caches here (triggers moved the counts).
+    note_plan = reimport.sorted_out(Note, stored_notes, notes, existing)
+    _insert(Note, *_objects_and_names(note_plan.new), tags)
+    reimport.write_changed(Note, stored_notes, note_plan.changed, tags)
+    # bulk writes send no signal: retire the caches here (triggers moved the counts).
     cache.owners_changed(owner_ids=[owner.pk])
-    return ImportResult(tasks=len(tasks), notes=len(notes))
+    return ImportResult(
+        tasks=len(task_plan.new),
+        notes=len(note_plan.new),
+        updated_tasks=len(task_plan.changed),
+        updated_notes=len(note_plan.changed),
+        unchanged=len(task_plan.unchanged) + len(note_plan.unchanged),
+        skipped=len(task_plan.skipped) + len(note_plan.skipped),
+    )
+
+
+def _objects_and_names(entries: list) -> tuple[list, list[list[str]]]:
+    return [obj for _, obj, _ in entries], [names for *_, names in entries]

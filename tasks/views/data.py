@@ -60,18 +60,37 @@ def _data_import(request):
     upload = request.FILES.get("file")
     if upload is None:
         return _import_page(request, file_error="Choose a file to import.", status=400)
+    existing = request.POST.get("existing", "skip")
+    if existing not in services.EXISTING_CHOICES:
+        error = "Choose what to do with rows already in your account."
+        return _import_page(request, file_error=error, status=400)
     try:
-        result = exchange.import_file(owner=request.user, upload=upload)
+        result = exchange.import_file(owner=request.user, upload=upload, existing=existing)
     except exchange.ImportFileError as error:
         return _import_page(request, file_error=error.message, status=error.status)
     except services.ImportInvalid as error:
         return _import_page(request, invalid=error.rows, status=400)
-    messages.success(
-        request,
-        f"Imported {result.tasks} task{pluralize(result.tasks)} "
-        f"and {result.notes} note{pluralize(result.notes)}.",
-    )
+    messages.success(request, import_summary(result))
     return redirect("accounts:profile")
+
+
+def import_summary(result: services.ImportResult) -> str:
+    """ "Imported 2 tasks and 1 note; updated 3 tasks; 4 rows unchanged." """
+    said = [
+        f"Imported {result.tasks} task{pluralize(result.tasks)} "
+        f"and {result.notes} note{pluralize(result.notes)}"
+    ]
+    updated = result.updated_tasks + result.updated_notes
+    if updated:
+        said.append(
+            f"updated {result.updated_tasks} task{pluralize(result.updated_tasks)} "
+            f"and {result.updated_notes} note{pluralize(result.updated_notes)}"
+        )
+    if result.unchanged:
+        said.append(f"{result.unchanged} row{pluralize(result.unchanged)} already as in the file")
+    if result.skipped:
+        said.append(f"skipped {result.skipped} already in your account")
+    return "; ".join(said) + "."
 
 
 @require_safe

@@ -284,7 +284,14 @@ def test_export_then_import_into_an_empty_account_gives_the_same_data(user, fmt)
     response = api_import(jwt_for(newcomer), exported, name=f"taskflow.{fmt}")
 
     assert response.status_code == 201, response.content
-    assert response.json() == {"tasks": 4, "notes": 3}
+    assert response.json() == {
+        "tasks": 4,
+        "notes": 3,
+        "updated_tasks": 0,
+        "updated_notes": 0,
+        "unchanged": 0,
+        "skipped": 0,
+    }
     assert account(newcomer) == account(user)
     assert account(newcomer)["tasks"]  # the comparison is not between two empty lists
     # Exporting the copy gives the same file but for ids and update times.
@@ -356,7 +363,7 @@ def test_importing_into_the_same_account_adds_copies_linked_to_the_copies(user):
     client = jwt_for(user)
     exported = body(client.get(API_EXPORT, {"format": "json"}))
 
-    assert api_import(client, exported).status_code == 201
+    assert api_import(client, exported, existing="add").status_code == 201
 
     assert Task.objects.filter(owner=user).count() == 8
     copies = Note.objects.filter(owner=user, title="On the done task").order_by("id")
