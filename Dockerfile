@@ -27,11 +27,15 @@ RUN pip install --require-virtualenv -r /tmp/requirements.txt
 # --- runtime: the virtualenv and the code, nothing else --------------------------------
 FROM python:3.11-slim-bookworm AS runtime
 
+# DATA_FILES_ROOT holds import uploads and export files: a volume web and worker share, or
+# set DATA_STORAGE_BACKEND to an object store where services have separate disks
+# (docs/operations.md).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
-    PORT=8000
+    PORT=8000 \
+    DATA_FILES_ROOT=/data-files
 
 # pg_dump/pg_restore for `manage.py backup` and `restore` (Debian 12: PostgreSQL 15 client).
 RUN apt-get update \
@@ -52,8 +56,8 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret \
     DATABASE_URL=sqlite:////tmp/collectstatic.sqlite3 \
     REDIS_URL=redis://localhost:6379/0 \
     python manage.py collectstatic --noinput \
-    && python -m compileall -q /app
-
+    && python -m compileall -q /app \
+    && mkdir -p /data-files && chown taskflow:taskflow /data-files
 USER taskflow:taskflow
 EXPOSE 8000
 

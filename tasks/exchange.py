@@ -21,7 +21,8 @@ Values: status todo|in_progress|done; priority low|medium|high; due_date YYYY-MM
 times ISO 8601 with an offset (one without is read in the server's time zone); a note's
 `task_id` is the `id` of a task in the same file, or else of one of the importer's tasks.
 
-Import adds the rows to the account, all or nothing (services.data_import). It keeps
+Both run as background jobs (tasks.datajobs). Import adds the rows to the account, all or
+nothing (services.data_import). It keeps
 created_at, completed_at and archived_at, and sets updated_at to the import time; ids are
 new. A row whose `id` is already one of the importer's tasks or notes (a re-imported
 export) is skipped by default, or updates the stored one, or is added as a copy
@@ -41,7 +42,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import StreamingHttpResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -101,16 +101,22 @@ def _time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def _records(user: User) -> dict[str, Iterator[dict[str, Any]]]:
+def _records(user: User, counted: Callable[[str], None]) -> dict[str, Iterator[dict[str, Any]]]:
     """Every task and every note, by kind: a query, and a tag query per chunk of rows.
 
-    Lazy: the notes are read once the tasks are written.
+    Lazy: the notes are read once the tasks are written. `counted(kind)` hears of each.
     """
     tasks = selectors.task_export(user=user).iterator(chunk_size=EXPORT_CHUNK)
     notes = selectors.note_export(user=user).iterator(chunk_size=EXPORT_CHUNK)
+
+    def records(kind, serializer, objects):
+        for obj in objects:
+            counted(kind)
+            yield serializer.to_representation(obj)
+
     return {
-        "task": map(TASK_RECORD.to_representation, tasks),
-        "note": map(NOTE_RECORD.to_representation, notes),
+        "task": records("task", TASK_RECORD, tasks),
+        "note": records("note", NOTE_RECORD, notes),
     }
 
 
@@ -126,10 +132,10 @@ def _buffered(pieces: Iterable[str]) -> Iterator[str]:
         yield "".join(buffer)
 
 
-def _json_pieces(user: User) -> Iterator[str]:
+def _json_pieces(user: User, counted: Callable[[str], None]) -> Iterator[str]:
     head = {"version": VERSION, "exported_at": _time(timezone.now())}
     yield json.dumps(head).removesuffix("}")
-    for kind, records in _records(user).items():
+    for kind, records in _records(user, counted).items():
         yield f',\n"{LISTS[kind]}": ['
         for number, record in enumerate(records):
             yield (",\n" if number else "\n") + json.dumps(record, ensure_ascii=False)
@@ -174,10 +180,10 @@ def _unguarded(cell: str) -> str:
     return cell
 
 
-def _csv_pieces(user: User) -> Iterator[str]:
+def _csv_pieces(user: User, counted: Callable[[str], None]) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(CSV_COLUMNS)
-    for kind, records in _records(user).items():
+    for kind, records in _records(user, counted).items():
         for record in records:
             cells = {**record, "kind": kind, "tags": _tags_cell(record["tags"])}
             row = ["" if cells.get(c) is None else _guarded(cells[c]) for c in CSV_COLUMNS]
@@ -188,12 +194,11 @@ def export_filename(fmt: str) -> str:
     return f"taskflow-export-{timezone.localdate().isoformat()}.{fmt}"
 
 
-def export_response(*, user: User, fmt: str) -> StreamingHttpResponse:
-    """The whole export as a download, generated while it is sent."""
-    pieces = _json_pieces(user) if fmt == "json" else _csv_pieces(user)
-    response = StreamingHttpResponse(_buffered(pieces), content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{export_filename(fmt)}"'
-    return response
+def export_chunks(*, user: User, fmt: str, counted: Callable[[str], None] = lambda kind: None):
+    """The whole export file as text chunks, generated as they are read (tasks.datajobs
+    writes them to a file); `counted(kind)` is called once per task or note written."""
+    pieces = _json_pieces(user, counted) if fmt == "json" else _csv_pieces(user, counted)
+    return _buffered(pieces)
 
 
 # --- import: reading a file -------------------------------------------------------------
@@ -418,28 +423,35 @@ def detect_format(name: str, data: bytes) -> str:
     return "json" if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[") else "csv"
 
 
-def import_file(
-    *, owner: User, upload, fmt: str | None = None, existing: str = "skip"
-) -> services.ImportResult:
-    """Add an uploaded export's tasks and notes to `owner`'s (see the module docstring);
-    rows naming the owner's own tasks and notes by id do as `existing` says.
-
-    Raises ImportFileError when the file cannot be read, services.ImportInvalid (nothing
-    written) when rows break the rules.
-    """
+def upload_content(upload) -> bytes:
+    """An uploaded file's bytes, once they pass the checks a request can make at once:
+    size, not empty, UTF-8. Raises ImportFileError."""
     if upload.size > max_bytes():
         raise too_large()
     data = upload.read()
     if not data.strip():
         raise ImportFileError("The file is empty.")
     try:
-        text = data.decode("utf-8-sig")
+        data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError("The file is not UTF-8 text: save it as UTF-8.") from None
-    fmt = fmt or detect_format(upload.name, data)
+    return data
+
+
+def import_content(
+    *, owner: User, data: bytes, fmt: str, existing: str = "skip", progress=None
+) -> services.ImportResult:
+    """Add an export file's tasks and notes (its bytes, passed by upload_content) to
+    `owner`'s (see the module docstring); rows naming the owner's own tasks and notes by
+    id do as `existing` says. `progress(done, total)` hears how far it has got.
+
+    Raises ImportFileError when the file cannot be read, services.ImportInvalid (nothing
+    written) when rows break the rules.
+    """
+    text = data.decode("utf-8-sig")
     rows = read_json(text) if fmt == "json" else read_csv(text)
     _check_new_tags(owner, rows)
-    return services.data_import(owner=owner, rows=rows, existing=existing)
+    return services.data_import(owner=owner, rows=rows, existing=existing, progress=progress)
 
 
 def _check_new_tags(owner: User, rows: list[services.ImportRow]) -> None:
@@ -464,5 +476,13 @@ def _check_new_tags(owner: User, rows: list[services.ImportRow]) -> None:
 
 
 def row_errors(rows: Iterable[services.ImportRow]) -> list[dict[str, Any]]:
-    """Invalid rows as the API reports them."""
-    return [{"row": row.row, "kind": row.kind, "errors": row.errors} for row in rows]
+    """Invalid rows as the API reports them; `title` helps find the row (or is null)."""
+    return [
+        {"row": row.row, "kind": row.kind, "title": _shown_title(row), "errors": row.errors}
+        for row in rows
+    ]
+
+
+def _shown_title(row: services.ImportRow) -> str | None:
+    title = row.values.get("title")
+    return title[:100] if isinstance(title, str) and title.strip() else None

@@ -1,7 +1,8 @@
-"""Background jobs of tasks: daily reminders and archiving done tasks (CELERY_BEAT_SCHEDULE).
+"""Background jobs of tasks: daily reminders, archiving done tasks and pruning data jobs
+(CELERY_BEAT_SCHEDULE), and imports and exports (tasks.datajobs).
 
-Both are safe to run twice: a reminder is recorded per user and local date, and an
-archived task no longer matches what gets archived.
+All are safe to run twice: a reminder is recorded per user and local date, an archived
+task no longer matches what gets archived, and a data job that has finished is left alone.
 """
 
 import logging
@@ -11,7 +12,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from tasks import selectors, services
+from tasks import datajobs, selectors, services
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +46,17 @@ def archive_done_tasks() -> int:
     archived = services.tasks_archive_done(older_than=older_than)
     logger.info("Archived %d done tasks", archived)
     return archived
+
+
+@shared_task
+def run_data_job(job_id: str) -> None:
+    """Run an import or export that a page or the API queued (tasks.datajobs)."""
+    datajobs.job_run(job_id)
+
+
+@shared_task
+def prune_data_jobs() -> int:
+    """Delete expired export files and old jobs; returns how many files were deleted."""
+    deleted = datajobs.jobs_prune()
+    logger.info("Deleted %d data job files", deleted)
+    return deleted

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxLengthValidator
@@ -188,3 +190,70 @@ class TaskCounts(models.Model):
     def current(self) -> int:
         """Tasks the list shows by default: every one not archived."""
         return self.todo + self.in_progress + self.done
+
+
+def data_storage():
+    """Where import uploads and export files live: STORAGES["data"] (see settings)."""
+    from django.core.files.storage import storages
+
+    return storages["data"]
+
+
+class DataJob(models.Model):
+    """An import or export run by a background job: its state, progress and outcome.
+
+    The id is random, so a job's URL cannot be guessed; only its owner sees it. `file` is
+    the uploaded file of an import (deleted once it has run) or the written export (kept
+    until `expires_at`, then deleted by tasks.jobs.prune_data_jobs).
+    """
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    FINISHED = (Status.DONE, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_jobs"
+    )
+    kind = models.CharField(max_length=6, choices=Kind.choices)
+    format = models.CharField(max_length=4, choices=[("json", "JSON"), ("csv", "CSV")])
+    existing = models.CharField(max_length=6, blank=True, help_text="Imports: skip|update|add.")
+    status = models.CharField(max_length=7, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(storage=data_storage, upload_to="data-jobs/", blank=True)
+    file_name = models.CharField(max_length=255, blank=True, help_text="As the user knows it.")
+    rows = models.PositiveIntegerField(null=True, blank=True, help_text="Rows read or written.")
+    # An import's counts (services.ImportResult), or a failure's {detail, code, rows?}.
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="The export's download.")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="tasks_datajob_owner_recent")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def downloadable(self) -> bool:
+        return (
+            self.kind == self.Kind.EXPORT
+            and self.status == self.Status.DONE
+            and bool(self.file)
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )

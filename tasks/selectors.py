@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from tasks import counts
 from tasks.filters import NoteFilter, TaskFilter
-from tasks.models import Note, ReminderLog, Tag, Task
+from tasks.models import DataJob, Note, ReminderLog, Tag, Task
 
 logger = logging.getLogger(__name__)
 
@@ -334,6 +334,19 @@ def task_export(*, user: User) -> QuerySet[Task]:
 def note_export(*, user: User) -> QuerySet[Note]:
     """Every note of the user, oldest first, with its task's id and tag names."""
     return Note.objects.filter(owner=user).order_by("id").prefetch_related(TAGS_BY_NAME)
+
+
+def data_job_get(*, user: User, pk) -> DataJob:
+    """One of the user's import or export jobs (404 otherwise, a malformed id too)."""
+    try:
+        return get_object_or_404(DataJob, owner=user, pk=pk)
+    except ValidationError:  # not a UUID
+        raise Http404 from None
+
+
+def data_jobs_recent(*, user: User, kind: str, limit: int = 5) -> QuerySet[DataJob]:
+    """The user's latest jobs of a kind, newest first."""
+    return DataJob.objects.filter(owner=user, kind=kind).order_by("-created_at")[:limit]
 
 
 def calendar_owner(*, token: str) -> User:

@@ -22,6 +22,8 @@ urlpatterns = [
     path("notes/pick-task/", notes.task_pick, name="task-pick"),
     path("export/", data.data_export, name="export"),
     path("import/", data.data_import, name="import"),
+    path("data/jobs/<uuid:pk>/", data.data_job, name="data-job"),
+    path("data/jobs/<uuid:pk>/download/", data.data_job_download, name="data-job-download"),
     path("calendar/reset/", data.calendar_reset, name="calendar-reset"),
     # The token is secrets.token_urlsafe(32): anything else is a 404 without a query.
     re_path(

@@ -5,6 +5,8 @@ import yaml
 from django.core.management import call_command
 from django.urls import reverse
 
+from tests.tasks.data_helpers import api_export
+
 pytestmark = pytest.mark.django_db
 
 
@@ -283,8 +285,7 @@ def test_the_export_components_name_exactly_the_exported_records_keys(schema, jw
     task = jwt_client.post("/api/v1/tasks/", {"title": "Out", "tags": ["a"]}, format="json")
     note = {"title": "Note", "task": task.json()["id"]}
     assert jwt_client.post("/api/v1/notes/", note, format="json").status_code == 201
-    response = jwt_client.get(reverse("tasks-api:data-export"))
-    exported = json.loads(b"".join(response.streaming_content))
+    exported = json.loads(b"".join(api_export(jwt_client).streaming_content))
     components = schema["components"]["schemas"]
     assert set(exported) == set(components["Export"]["properties"])
     assert set(exported["tasks"][0]) == set(components["ExportTask"]["properties"])

@@ -350,6 +350,45 @@ PRODUCTION_STORAGES = {
 }
 
 
+def test_production_settings_use_whitenoise_compressed_manifest_storage():
+    show = "from django.conf import settings as s; import json; print(json.dumps(s.STORAGES))"
+    result = manage("shell", "-v0", "-c", show, env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    storages = json.loads(result.stdout)
+    assert storages.pop("data")["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+    assert storages == PRODUCTION_STORAGES
+
+
+def test_the_data_storage_is_chosen_by_the_environment():
+    show = (
+        "from django.conf import settings as s; from django.core.files.storage import storages; "
+        "import json; data = storages['data']; "
+        "print(json.dumps([s.STORAGES['data'], type(data).__name__, data.bucket_name]))"
+    )
+    env = {
+        **PRODUCTION_ENV,
+        "DATA_STORAGE_BACKEND": "storages.backends.s3.S3Storage",
+        "DATA_STORAGE_OPTIONS": '{"bucket_name": "taskflow-data", "default_acl": "private"}',
+    }
+    result = manage("shell", "-v0", "-c", show, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == [
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "taskflow-data", "default_acl": "private"},
+        },
+        "S3Storage",
+        "taskflow-data",
+    ]
+
+
+def test_web_and_worker_share_the_data_files():
+    services = compose_services()
+    assert "data-files:/data-files" in services["web"]["volumes"]
+    assert "data-files:/data-files" in services["worker"]["volumes"]
+    assert "DATA_FILES_ROOT=/data-files" in dict(dockerfile_instructions())["ENV"]
+
+
 def test_whitenoise_serves_hashed_files_compressed_with_far_future_caching(built_context):
     """Production's storage with whitenoise's defaults: a hashed name never changes content,
     so whitenoise marks it immutable for ten years (its FOREVER); an unhashed name gets
@@ -374,13 +413,6 @@ def test_whitenoise_serves_hashed_files_compressed_with_far_future_caching(built
         unhashed = client.get("/static/css/app.css")
         assert unhashed.status_code == 200
         assert unhashed["Cache-Control"] == "max-age=60, public"
-
-
-def test_production_settings_use_whitenoise_compressed_manifest_storage():
-    show = "from django.conf import settings as s; import json; print(json.dumps(s.STORAGES))"
-    result = manage("shell", "-v0", "-c", show, env=PRODUCTION_ENV)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == PRODUCTION_STORAGES
 
 
 # --- docker-compose.yml ---------------------------------------------------------------------

@@ -74,6 +74,7 @@ from tests.accounts.test_security_pages import (
     signed_in,
 )
 from tests.accounts.test_views import LOGIN, PASSWORD_CHANGE, STRONG
+from tests.tasks.data_helpers import api_export, page_export
 from tests.test_ratelimits_api import (
     MINUTE,
     assert_throttled,
@@ -271,11 +272,9 @@ CREATE = reverse("tasks:create")
 DASHBOARD = reverse("tasks:dashboard")
 NOTES = reverse("tasks:note-list")
 NOTE_CREATE = reverse("tasks:note-create")
-EXPORT = reverse("tasks:export")
 API_TASKS = reverse("tasks-api:task-list")
 API_NOTES = reverse("tasks-api:note-list")
 API_TAGS = reverse("tasks-api:tag-list")
-API_EXPORT = reverse("tasks-api:data-export")
 
 
 def assert_inert(response, *shown: str, status: int = 200) -> str:
@@ -490,8 +489,8 @@ def assert_download(response, content_type: str) -> None:
 
 def test_the_json_exports_carry_the_markup_as_data(owner, jwt_client, injected):
     for response in (
-        owner.get(EXPORT, {"format": "json"}),
-        jwt_client.get(API_EXPORT, {"format": "json"}),
+        page_export(owner, "json"),
+        api_export(jwt_client, "json"),
     ):
         assert_download(response, "application/json")
         document = json.loads(body(response))
@@ -510,8 +509,8 @@ def test_the_csv_exports_keep_every_value_in_its_own_cell(owner, jwt_client, use
         tags=[TAG, 'a, "b"'],
     )
     for response in (
-        owner.get(EXPORT, {"format": "csv"}),
-        jwt_client.get(API_EXPORT, {"format": "csv"}),
+        page_export(owner, "csv"),
+        api_export(jwt_client, "csv"),
     ):
         assert_download(response, "text/csv; charset=utf-8")
         rows = list(csv.DictReader(io.StringIO(body(response).decode(), newline="")))

@@ -4,6 +4,7 @@ With no environment at all the app runs on SQLite, the local-memory cache and th
 console email backend. See `.env.example` and the README for every variable.
 """
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -229,6 +230,7 @@ RATE_PASSWORD_RESET_PER_EMAIL = env.str("RATE_PASSWORD_RESET_PER_EMAIL", default
 RATE_OTP_CHECKS_PER_USER = env.str("RATE_OTP_CHECKS_PER_USER", default="5/m")
 RATE_VERIFICATION_RESEND_PER_USER = env.str("RATE_VERIFICATION_RESEND_PER_USER", default="3/h")
 RATE_TASK_PICK_PER_USER = env.str("RATE_TASK_PICK_PER_USER", default="120/m")
+RATE_DATA_JOBS_PER_USER = env.str("RATE_DATA_JOBS_PER_USER", default="30/h")
 RATE_API_ANON = env.str("RATE_API_ANON", default="60/min")
 RATE_API_USER = env.str("RATE_API_USER", default="600/min")
 if not RATELIMIT_REDIS_URL:
@@ -253,9 +255,28 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Only our own pages load these files: no "Access-Control-Allow-Origin: *" (whitenoise's
 # default) on them, as on every page (CORS is for the API alone).
 WHITENOISE_ALLOW_ALL_ORIGINS = False
+# Import uploads and export files (tasks.models.DataJob), never served as static media:
+# only their owner downloads them, through the app. Web and worker processes must share
+# this storage: one machine's folder here, an object store (django-storages) on platforms
+# whose services have separate disks (docs/operations.md).
+DATA_FILES_ROOT = env.path("DATA_FILES_ROOT", default=BASE_DIR / "media" / "data")
+# Blank (as a platform's unset variable arrives) means the default.
+DATA_STORAGE_BACKEND = (
+    env.str("DATA_STORAGE_BACKEND", default="") or "django.core.files.storage.FileSystemStorage"
+)
+_data_storage_options = env.str("DATA_STORAGE_OPTIONS", default="")
+DATA_STORAGE = {
+    "BACKEND": DATA_STORAGE_BACKEND,
+    "OPTIONS": json.loads(_data_storage_options)
+    if _data_storage_options
+    else {"location": str(DATA_FILES_ROOT)}
+    if DATA_STORAGE_BACKEND.endswith("FileSystemStorage")
+    else {},
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "data": DATA_STORAGE,
 }
 
 # --- Email --------------------------------------------------------------------
@@ -313,6 +334,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tasks.jobs.archive_done_tasks",
         "schedule": crontab(hour=3, minute=30),
     },
+    "prune-data-jobs": {"task": "tasks.jobs.prune_data_jobs", "schedule": crontab(minute=40)},
 }
 # Local hour (each user's User.timezone) at which daily reminders go out.
 REMINDER_HOUR = env.int("REMINDER_HOUR", default=8)
@@ -326,6 +348,10 @@ IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)  # large
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)  # tasks + notes per file
 IMPORT_MAX_NEW_TAGS = env.int("IMPORT_MAX_NEW_TAGS", default=500)  # tags one file may create
 TAGS_PER_ACCOUNT_MAX = env.int("TAGS_PER_ACCOUNT_MAX", default=5_000)
+# An export's file can be downloaded for this long; then it is deleted (prune-data-jobs).
+DATA_EXPORT_KEEP_HOURS = env.int("DATA_EXPORT_KEEP_HOURS", default=24)
+# Finished jobs (their status and counts) are listed for this long.
+DATA_JOB_KEEP_DAYS = env.int("DATA_JOB_KEEP_DAYS", default=7)
 
 # --- Security headers (production.py adds HTTPS-only flags) -------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -444,6 +470,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Two choice sets are called `status`: a task's and an import or export job's.
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "tasks.models.Task.Status",
+        "DataJobStatusEnum": "tasks.models.DataJob.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.closed_request_bodies",

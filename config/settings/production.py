@@ -20,6 +20,7 @@ if not env.str("REDIS_URL", default=""):
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "data": DATA_STORAGE,  # noqa: F405
 }
 
 # Render and Railway terminate TLS at their proxy and say so in X-Forwarded-Proto.

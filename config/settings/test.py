@@ -15,3 +15,7 @@ OTP_THROTTLE_FACTOR = 0
 # Background jobs run in the test process even when REDIS_URL is set; the worker test
 # (tests/test_celery_worker.py) starts a real worker with CELERY_TASK_ALWAYS_EAGER=false.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # noqa: F405
+
+# Export and import files in one folder the test process and a test worker both see.
+DATA_FILES_ROOT = env.path("DATA_FILES_ROOT", default=BASE_DIR / "artifacts" / "test-data-files")  # noqa: F405
+STORAGES = {**STORAGES, "data": {**DATA_STORAGE, "OPTIONS": {"location": str(DATA_FILES_ROOT)}}}  # noqa: F405

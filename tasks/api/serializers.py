@@ -6,14 +6,15 @@ of the service the view calls with `validated_data`. Input defaults apply on POS
 (a PUT replaces the whole object), never on PATCH.
 """
 
-from drf_spectacular.utils import extend_schema_serializer
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.fields import StringField
 from core.api.serializers import DirectSerializer, EveryFieldRequired
-from tasks import exchange, selectors, services
+from tasks import datajobs, exchange, selectors, services
 from tasks.api.exports import ExportNoteSerializer, ExportTaskSerializer
-from tasks.models import MAX_TAGS_PER_ITEM, Task
+from tasks.models import MAX_TAGS_PER_ITEM, DataJob, Task
 
 PRIORITY_NAMES = {priority.value: priority.name.lower() for priority in Task.Priority}
 
@@ -167,8 +168,8 @@ class TaskStatsSerializer(serializers.Serializer):
 # --- data export, import and the calendar feed ----------------------------------------
 
 
-class ExportQuerySerializer(serializers.Serializer):
-    """`?format=` of the export: the file type (not a DRF renderer)."""
+class DataExportSerializer(serializers.Serializer):
+    """What to export: the file type."""
 
     format = serializers.ChoiceField(choices=exchange.FORMATS, default="json")
 
@@ -217,16 +218,87 @@ class ImportRowErrorSerializer(serializers.Serializer):
 
     row = serializers.IntegerField()
     kind = serializers.CharField(help_text="task or note")
+    title = serializers.CharField(allow_null=True, help_text="The row's title, if it has one.")
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 class ImportErrorSerializer(serializers.Serializer):
     """Why nothing was imported: the file (code `invalid_file`, `file_too_large`) or rows
-    (code `invalid_rows`, with every invalid row in `rows`)."""
+    (code `invalid_rows`, with the first 1,000 invalid rows in `rows` and their number in
+    `invalid_count`)."""
 
     detail = serializers.CharField()
     code = serializers.CharField()
+    invalid_count = serializers.IntegerField(required=False)
     rows = ImportRowErrorSerializer(many=True, required=False)
+
+
+class ExportResultSerializer(serializers.Serializer):
+    """What the export file holds."""
+
+    tasks = serializers.IntegerField()
+    notes = serializers.IntegerField()
+    bytes = serializers.IntegerField(help_text="The file's size.")
+
+
+class ProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="0 until it is known.")
+
+
+class DataJobSerializer(serializers.Serializer):
+    """An import or export running in the background. Poll `url` until `status` is `done`
+    or `failed`; a done export is downloaded from `download_url` until `expires_at`."""
+
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=DataJob.Kind.choices)
+    format = serializers.ChoiceField(choices=exchange.FORMATS)
+    status = serializers.ChoiceField(choices=DataJob.Status.choices)
+    progress = serializers.SerializerMethodField()
+    result = serializers.SerializerMethodField(
+        help_text="When done: an import's counts (ImportResult) or an export's (ExportResult)."
+    )
+    error = serializers.SerializerMethodField(help_text="When failed: why (ImportError).")
+    url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(
+        allow_null=True, help_text="A done export: its file is deleted after this time."
+    )
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, job) -> dict:
+        return datajobs.progress(job)
+
+    @extend_schema_field(
+        {
+            "nullable": True,
+            "oneOf": [
+                {"$ref": "#/components/schemas/ImportResult"},
+                {"$ref": "#/components/schemas/ExportResult"},
+            ],
+        }
+    )
+    def get_result(self, job):
+        return job.result if job.status == DataJob.Status.DONE else None
+
+    @extend_schema_field(ImportErrorSerializer(allow_null=True))
+    def get_error(self, job):
+        return job.result if job.status == DataJob.Status.FAILED else None
+
+    def get_url(self, job) -> str:
+        return self._absolute("tasks-api:data-job", job)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_download_url(self, job) -> str | None:
+        return self._absolute("tasks-api:data-job-download", job) if job.downloadable else None
+
+    def _absolute(self, name: str, job) -> str:
+        path = reverse(name, kwargs={"pk": job.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
 class CalendarLinkSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from tasks.api import views
+from tasks.api import datajobs, views
 
 app_name = "tasks-api"
 
@@ -14,10 +14,17 @@ router.register("tags", views.TagViewSet, basename="tag")
 
 urlpatterns = router.urls
 
-# Names: tasks-api:data-export, data-import, calendar, calendar-reset.
+# Names: tasks-api:data-export, data-import, data-job, data-job-download, calendar,
+# calendar-reset.
 urlpatterns += [
-    path("export/", views.DataExportView.as_view(), name="data-export"),
-    path("import/", views.DataImportView.as_view(), name="data-import"),
+    path("export/", datajobs.DataExportView.as_view(), name="data-export"),
+    path("import/", datajobs.DataImportView.as_view(), name="data-import"),
+    path("jobs/<str:pk>/", datajobs.DataJobView.as_view(), name="data-job"),
+    path(
+        "jobs/<str:pk>/download/",
+        datajobs.DataJobDownloadView.as_view(),
+        name="data-job-download",
+    ),
     path("calendar/", views.CalendarLinkView.as_view(), name="calendar"),
     path("calendar/reset/", views.CalendarResetView.as_view(), name="calendar-reset"),
 ]

@@ -15,8 +15,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
@@ -31,7 +29,7 @@ from core.api.schema import (
     SelectorFilterBackend,
 )
 from core.http.middleware import activate_user_timezone
-from tasks import cache, calendar, exchange, selectors, services
+from tasks import cache, calendar, selectors, services
 from tasks.api import serializers
 from tasks.api.versions import (
     ETAG_HEADER,
@@ -459,112 +457,7 @@ class TagViewSet(OwnedViewSet):
         services.tag_delete(tag=tag)
 
 
-# --- data export and import, calendar feed ---------------------------------------------
-
-CONTENT_DISPOSITION = OpenApiParameter(
-    "Content-Disposition",
-    OpenApiTypes.STR,
-    OpenApiParameter.HEADER,
-    response=[200],
-    description='`attachment; filename="taskflow-export-YYYY-MM-DD.json"` (or `.csv`).',
-)
-IMPORT_BAD_REQUEST = OpenApiResponse(
-    # anyOf, not oneOf (all PolymorphicProxySerializer can say): FieldErrors admits any other
-    # key, so every ImportError body matches both and would fail a oneOf. Both components are
-    # emitted for other responses (413, and BAD_REQUEST everywhere).
-    {
-        "anyOf": [
-            {"$ref": "#/components/schemas/ImportError"},
-            {"$ref": "#/components/schemas/FieldErrors"},
-        ]
-    },
-    description="Nothing was imported: no file, a file that cannot be read, or invalid rows "
-    "(`invalid_rows`: every invalid row with its field errors).",
-)
-FILE_TOO_LARGE = OpenApiResponse(
-    serializers.ImportErrorSerializer,
-    description="The file is larger than the IMPORT_MAX_BYTES setting (5 MiB by default).",
-)
-
-
-class FileTypeNegotiation(DefaultContentNegotiation):
-    """Errors in JSON whatever `?format=` or Accept say: there they name the file type."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        return renderers[0], renderers[0].media_type
-
-
-class DataExportView(APIView):
-    """Every task and note of the caller as one file, written while it downloads."""
-
-    content_negotiation_class = FileTypeNegotiation
-
-    @extend_schema(
-        tags=["data"],
-        operation_id="data_export",
-        parameters=[serializers.ExportQuerySerializer, CONTENT_DISPOSITION],
-        responses={
-            (200, "application/json"): OpenApiResponse(
-                serializers.ExportSerializer,
-                description="All tasks (archived ones too) and notes. The CSV holds one row "
-                "per task or note: kind, id, title, description, body, status, priority, "
-                "due_date, tags (comma-separated, CSV-quoted names), task_id, created_at, "
-                "updated_at, completed_at, archived_at.",
-            ),
-            (200, "text/csv"): OpenApiTypes.STR,
-            400: BAD_REQUEST,
-            401: UNAUTHORIZED,
-        },
-    )
-    def get(self, request):
-        """Export tasks and notes as JSON or CSV (`format`), to keep or to import again."""
-        # A dict, not the QueryDict: DRF reads an empty form value as absent (the default),
-        # and `?format=` is a mistake to report, not a request for JSON.
-        query = serializers.ExportQuerySerializer(data=request.query_params.dict())
-        query.is_valid(raise_exception=True)
-        return exchange.export_response(user=request.user, fmt=query.validated_data["format"])
-
-
-class DataImportView(APIView):
-    """Adds an export file's tasks and notes to the caller's, all or nothing."""
-
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(
-        tags=["data"],
-        operation_id="data_import",
-        request={"multipart/form-data": serializers.ImportRequestSerializer},
-        responses={
-            201: serializers.ImportResultSerializer,
-            400: IMPORT_BAD_REQUEST,
-            401: UNAUTHORIZED,
-            413: FILE_TOO_LARGE,
-        },
-    )
-    def post(self, request):
-        """Import a JSON or CSV export; if any row is invalid nothing is imported (400)."""
-        if exchange.declared_too_large(request):  # refused before the body is read
-            return self._file_error(exchange.too_large())
-        data = serializers.ImportRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            result = exchange.import_file(
-                owner=request.user,
-                upload=data.validated_data["file"],
-                fmt=data.validated_data.get("format"),
-                existing=data.validated_data["existing"],
-            )
-        except exchange.ImportFileError as error:
-            return self._file_error(error)
-        except services.ImportInvalid as error:
-            body = {"detail": str(error), "code": "invalid_rows"}
-            body["rows"] = exchange.row_errors(error.rows)
-            return Response(body, status=status.HTTP_400_BAD_REQUEST)
-        return Response(serializers.ImportResultSerializer(result).data, status=201)
-
-    @staticmethod
-    def _file_error(error: exchange.ImportFileError) -> Response:
-        return Response({"detail": error.message, "code": error.code}, status=error.status)
+# --- calendar feed (data export and import: tasks.api.datajobs) ------------------------
 
 
 class CalendarLinkView(APIView):

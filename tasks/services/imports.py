@@ -1,7 +1,7 @@
 """Importing an export file's tasks and notes, all or nothing."""
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -228,7 +228,13 @@ def _check_kinds(rows: Sequence[ImportRow]) -> None:
 
 
 @transaction.atomic
-def data_import(*, owner: User, rows: Sequence[ImportRow], existing: str = "add") -> ImportResult:
+def data_import(
+    *,
+    owner: User,
+    rows: Sequence[ImportRow],
+    existing: str = "add",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
     """Add a file's tasks and notes to the owner's, all or nothing.
 
     Every row meets task_create's or note_create's rules; tags are the owner's (created
@@ -241,13 +247,20 @@ def data_import(*, owner: User, rows: Sequence[ImportRow], existing: str = "add"
     A row whose id is one of the owner's tasks or notes is added as a copy, updates it
     (its creation time stays; a new version) or is skipped, as `existing` says
     (EXISTING_CHOICES). Every row is checked, skipped ones too.
+
+    `progress(done, total)` is told after each stage: every row is counted once when
+    checked and once when written (or left alone), so `total` is twice the rows.
     """
+    total = 2 * len(rows)
+    told = progress or (lambda done, total: None)
     now = timezone.now()
     stored_tasks = _stored(Task, owner, rows, "task", existing)
     stored_notes = _stored(Note, owner, rows, "note", existing)
     tasks, task_by_ref = _file_tasks(owner, rows, now, stored_tasks)
+    told(len(tasks), total)
     notes = _file_notes(owner, rows, now, task_by_ref, stored_notes)
     _check_kinds(rows)
+    told(len(rows), total)
 
     invalid = [row for row in rows if row.errors]
     if invalid:
@@ -257,6 +270,7 @@ def data_import(*, owner: User, rows: Sequence[ImportRow], existing: str = "add"
     task_plan = reimport.sorted_out(Task, stored_tasks, tasks, existing)
     _insert(Task, *_objects_and_names(task_plan.new), tags)
     reimport.write_changed(Task, stored_tasks, task_plan.changed, tags)
+    told(len(rows) + len(tasks), total)
     for row, note, _ in notes:
         if row.task_ref is not None:
             target = task_by_ref.get(row.task_ref)
@@ -266,6 +280,7 @@ def data_import(*, owner: User, rows: Sequence[ImportRow], existing: str = "add"
     reimport.write_changed(Note, stored_notes, note_plan.changed, tags)
     # bulk writes send no signal: retire the caches here (triggers moved the counts).
     cache.owners_changed(owner_ids=[owner.pk])
+    told(total, total)
     return ImportResult(
         tasks=len(task_plan.new),
         notes=len(note_plan.new),

@@ -38,6 +38,9 @@ def find_axe_core() -> str | None:
 
 AXE_CORE = find_axe_core()
 
+# The two screens every page is looked at on: a laptop and a phone.
+SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+
 
 def signed_in_page(context, email: str, password: str, *, first_name: str):
     """A new page of `context`, signed in through the login form (the dashboard greets)."""

@@ -10,12 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tasks import services
-from tasks.models import Task
+from tasks.models import DataJob, Task
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.e2e import AXE_CORE
+from tests.e2e import AXE_CORE, SIZES
 
 pytestmark = pytest.mark.axe
-SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
 
 
 def violations(page) -> list[str]:
@@ -32,6 +31,20 @@ def test_no_axe_violations_on_the_main_pages_and_conflict_states(new_context, br
     user = UserFactory(email=f"axe-{size}@example.com", full_name="Axe Tester")
     task = services.task_create(owner=user, title="Water the plants", tags=["home"])
     note = services.note_create(owner=user, title="Plants", body="Ferns", task=task)
+    waiting = DataJob.objects.create(owner=user, kind="import", format="csv", file_name="a.csv")
+    row = {"row": 2, "kind": "task", "title": "Bad", "errors": {"priority": ["Use low."]}}
+    failed = DataJob.objects.create(
+        owner=user,
+        kind="import",
+        format="csv",
+        status="failed",
+        result={
+            "detail": "1 row invalid",
+            "code": "invalid_rows",
+            "invalid_count": 1,
+            "rows": [row],
+        },
+    )
     page = new_context(viewport=SIZES[size]).new_page()
     page.goto("/accounts/login/")
     found = {"login": violations(page)}
@@ -40,12 +53,21 @@ def test_no_axe_violations_on_the_main_pages_and_conflict_states(new_context, br
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Hello, Axe")).to_be_visible()
     found["dashboard"] = violations(page)
+    page.goto("/export/")
+    page.get_by_role("button", name="Export as CSV").click()
+    expect(page.locator("#data-job-status").get_by_role("status")).to_contain_text(
+        "Your export is ready"
+    )
+    found["a ready export"] = violations(page)
     for name, path in (
         ("tasks", "/tasks/"),
         ("notes", "/notes/"),
         ("note page", f"/notes/{note.pk}/"),
         ("task picker search", "/notes/pick-task/?q=plants"),
         ("import", "/import/"),
+        ("export", "/export/"),
+        ("a waiting import", f"/data/jobs/{waiting.pk}/"),
+        ("a failed import", f"/data/jobs/{failed.pk}/"),
         ("security", "/accounts/security/"),
     ):
         page.goto(path)

@@ -13,9 +13,7 @@ from tasks import services
 from tasks.models import Task
 from tests.accounts.factories import DEFAULT_PASSWORD as PASSWORD
 from tests.accounts.factories import UserFactory
-from tests.e2e import signed_in_page
-
-SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+from tests.e2e import SIZES, signed_in_page
 
 
 def signed_in_tab(new_context, email, size):

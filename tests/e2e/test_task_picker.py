@@ -9,9 +9,7 @@ from playwright.sync_api import expect
 from tasks import services
 from tasks.models import Note
 from tests.accounts.factories import DEFAULT_PASSWORD, UserFactory
-from tests.e2e import signed_in_page
-
-SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+from tests.e2e import SIZES, signed_in_page
 
 
 def signed_in(new_context, email, **options):

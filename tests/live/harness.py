@@ -132,17 +132,65 @@ class Gunicorn:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+        stop_group(self.process)
         shutil.rmtree(self.env["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+
+class CeleryWorker:
+    """`celery -A config worker` with `concurrency` prefork processes, as the Procfile's
+    worker runs, on the broker in env's CELERY_BROKER_URL."""
+
+    def __init__(self, env: dict, *, concurrency: int = 2, name: str = "worker"):
+        self.env, self.concurrency = env, concurrency
+        self.node = f"{name}-{secrets.token_hex(4)}@localhost"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.log_path = ARTIFACTS / f"{name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "CeleryWorker":
+        from celery import Celery
+
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [PY, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
+             "--concurrency", str(self.concurrency), "-n", self.node, "--without-gossip",
+             "--without-mingle", "--loglevel", "INFO"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        client = Celery("live-ping", broker=self.env["CELERY_BROKER_URL"])
+        try:
+            wait_for(
+                lambda: (
+                    self.process.poll() is None
+                    and client.control.ping(destination=[self.node], timeout=1.0)
+                ),
+                seconds=60,
+                what=f"{self.node} answering a ping",
+            )
+        finally:
+            client.close()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        stop_group(self.process)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def stop_group(process: subprocess.Popen | None) -> None:
+    """Stop a process started in a session of its own, and its children: TERM, then KILL."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
 
 
 # --- signing in -------------------------------------------------------------------------

@@ -171,7 +171,8 @@ def test_an_import_shows_at_once_and_another_users_view_is_unchanged(ann, bob):
         "tasks.csv", b"kind,title,tags\ntask,Imported one,garden\ntask,Imported two,\n"
     )
     response = ann.api.post(API_IMPORT, {"file": file}, format="multipart")
-    assert response.status_code == 201, response.content
+    assert response.status_code == 202, response.content
+    assert ann.api.get(response["Location"]).json()["status"] == "done"
     assert "Imported one" in ann.api_titles()
     assert "garden" in ann.api_tags()
     assert "Imported two" in ann.page()

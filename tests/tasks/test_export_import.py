@@ -6,72 +6,51 @@ from datetime import date, timedelta
 
 import pytest
 import yaml
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
-from accounts import services as account_services
 from tasks import exchange, services
 from tasks.models import Note, Tag, Task
 from tests.accounts.factories import UserFactory
+from tests.tasks.data_helpers import (
+    API_EXPORT,
+    API_IMPORT,
+    EXPORT,
+    IMPORT,
+    api_export,
+    api_import,
+    body,
+    jwt_for,
+    page_export,
+    page_import,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
-EXPORT = reverse("tasks:export")
-IMPORT = reverse("tasks:import")
 PROFILE = reverse("accounts:profile")
 LOGIN = reverse("accounts:login")
-API_EXPORT = reverse("tasks-api:data-export")
-API_IMPORT = reverse("tasks-api:data-import")
 HEADER = ",".join(exchange.CSV_COLUMNS)
 
 
 # --- helpers ------------------------------------------------------------------------
 
 
-def body(response) -> bytes:
-    """A streamed download's whole content (the export never answers in one piece)."""
-    assert response.status_code == 200, getattr(response, "content", b"")
-    assert response.streaming
-    return b"".join(response.streaming_content)
-
-
-def export_json(client, url=EXPORT) -> dict:
-    response = client.get(url, {"format": "json"})
+def export_json(client, api=False) -> dict:
+    response = api_export(client, "json") if api else page_export(client, "json")
     document = json.loads(body(response))
     assert response["Content-Type"] == "application/json"
     return document
 
 
-def export_csv(client, url=EXPORT) -> list[dict]:
-    response = client.get(url, {"format": "csv"})
+def export_csv(client, api=False) -> list[dict]:
+    response = api_export(client, "csv") if api else page_export(client, "csv")
     text = body(response).decode()
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     return list(csv.DictReader(io.StringIO(text, newline="")))
-
-
-def jwt_for(user) -> APIClient:
-    client = APIClient()
-    access = account_services.token_pair_issue(user=user)["access"]
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
-    return client
-
-
-def upload(content: str | bytes, name="export.json") -> SimpleUploadedFile:
-    data = content.encode() if isinstance(content, str) else content
-    return SimpleUploadedFile(name, data)
-
-
-def api_import(client, content, name="export.json", **fields):
-    return client.post(API_IMPORT, {"file": upload(content, name), **fields}, format="multipart")
-
-
-def page_import(client, content, name="export.json"):
-    return client.post(IMPORT, {"file": upload(content, name)})
 
 
 def account(user) -> dict:
@@ -152,7 +131,7 @@ def test_the_json_export_holds_exactly_the_users_tasks_and_notes(client, user, o
     services.note_create(owner=other_user, title="Bob's secret note")
     client.force_login(user)
 
-    response = client.get(EXPORT, {"format": "json"})
+    response = page_export(client, "json")
     filename = f"taskflow-export-{timezone.localdate().isoformat()}.json"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     document = json.loads(body(response))
@@ -185,7 +164,7 @@ def test_the_csv_export_has_one_row_per_task_and_note_of_the_user(client, user, 
     services.task_create(owner=other_user, title="Bob's secret task")
     client.force_login(user)
 
-    response = client.get(EXPORT, {"format": "csv"})
+    response = page_export(client, "csv")
     filename = f"taskflow-export-{timezone.localdate().isoformat()}.csv"
     assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     text = body(response).decode()
@@ -207,43 +186,45 @@ def test_the_csv_export_has_one_row_per_task_and_note_of_the_user(client, user, 
     assert note["status"] == note["priority"] == note["description"] == ""
 
 
-def test_the_api_export_streams_json_or_csv_by_the_format_parameter(user, other_user):
+def test_the_api_exports_json_or_csv_by_the_format_field(user, other_user):
     rich_account(user)
     services.task_create(owner=other_user, title="Bob's secret task")
     client = jwt_for(user)
 
-    document = export_json(client, API_EXPORT)
+    document = export_json(client, api=True)
     assert len(document["tasks"]) == 4
     assert len(document["notes"]) == 3
-    rows = export_csv(client, API_EXPORT)
+    rows = export_csv(client, api=True)
     assert len(rows) == 7
     # An Accept the API has no renderer for does not get in the way (406) either.
-    response = client.get(API_EXPORT, {"format": "csv"}, HTTP_ACCEPT="text/csv")
+    response = api_export(client, "csv", HTTP_ACCEPT="text/csv")
     assert body(response).decode().startswith(HEADER)
     # Without a format the export is JSON.
-    assert json.loads(body(client.get(API_EXPORT)))["version"] == 1
+    assert json.loads(body(api_export(client, None)))["version"] == 1
 
 
 @pytest.mark.parametrize("fmt", ["xml", ""])
 def test_an_unknown_or_empty_export_format_is_refused_by_the_api(jwt_client, fmt):
-    response = jwt_client.get(API_EXPORT, {"format": fmt})
+    response = jwt_client.post(API_EXPORT, {"format": fmt}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["format"]
 
 
 def test_an_unknown_export_format_is_refused(client, user, jwt_client):
-    response = jwt_client.get(API_EXPORT, {"format": "xml"})
+    response = jwt_client.post(API_EXPORT, {"format": "xml"}, format="json")
     assert response.status_code == 400
     assert "format" in response.json()
     client.force_login(user)
-    assert client.get(EXPORT, {"format": "xml"}).status_code == 400
+    response = client.post(EXPORT, {"format": "xml"})
+    assert response.status_code == 400
+    assert "Choose JSON or CSV." in response.content.decode()
 
 
 def test_export_needs_a_signed_in_user(client, api_client):
-    response = client.get(EXPORT, {"format": "json"})
+    response = client.post(EXPORT, {"format": "json"})
     assert response.status_code == 302
     assert response["Location"].startswith(LOGIN)
-    response = api_client.get(API_EXPORT, {"format": "json"})
+    response = api_client.post(API_EXPORT, {"format": "json"}, format="json")
     assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
 
@@ -263,13 +244,13 @@ def test_export_queries_grow_per_chunk_not_per_row(client, user, monkeypatch):
             services.note_create(owner=user, title=f"N{n}", task=task, tags=["c"])
     client.force_login(user)
     for fmt in exchange.FORMATS:
-        response = client.get(EXPORT, {"format": fmt})
+        chunks = exchange.export_chunks(user=user, fmt=fmt)
         with CaptureQueriesContext(connection) as queries:
-            content = body(response)
+            content = "".join(chunks)
         # Per kind: the rows, read as one cursor, and one tag query per chunk of 5.
         expected = (1 + math.ceil(12 / 5)) + (1 + math.ceil(7 / 5))
         assert len(queries) == expected, [q["sql"] for q in queries]
-        assert content.count(b"T1") >= 1
+        assert content.count("T1") >= 1
 
 
 # --- round trips -----------------------------------------------------------------------
@@ -278,7 +259,7 @@ def test_export_queries_grow_per_chunk_not_per_row(client, user, monkeypatch):
 @pytest.mark.parametrize("fmt", exchange.FORMATS)
 def test_export_then_import_into_an_empty_account_gives_the_same_data(user, fmt):
     rich_account(user)
-    exported = body(jwt_for(user).get(API_EXPORT, {"format": fmt}))
+    exported = body(api_export(jwt_for(user), fmt))
     newcomer = UserFactory()
 
     response = api_import(jwt_for(newcomer), exported, name=f"taskflow.{fmt}")
@@ -295,7 +276,7 @@ def test_export_then_import_into_an_empty_account_gives_the_same_data(user, fmt)
     assert account(newcomer) == account(user)
     assert account(newcomer)["tasks"]  # the comparison is not between two empty lists
     # Exporting the copy gives the same file but for ids and update times.
-    again = body(jwt_for(newcomer).get(API_EXPORT, {"format": fmt}))
+    again = body(api_export(jwt_for(newcomer), fmt))
     assert _without_ids(again, fmt) == _without_ids(exported, fmt)
 
 
@@ -305,11 +286,11 @@ FORMULAS = ['=HYPERLINK("http://evil.example")', "+1", "-2", "@SUM(A1)", "'quote
 def test_the_csv_export_guards_formulas_and_the_import_restores_them(user):
     for title in FORMULAS:
         services.task_create(owner=user, title=title, description=title, tags=["-minus"])
-    rows = export_csv(jwt_for(user), API_EXPORT)
+    rows = export_csv(jwt_for(user), api=True)
     for row in rows:
         assert row["title"][0] == "'"  # no cell a spreadsheet would run
         assert row["tags"] == "'-minus"
-    exported = body(jwt_for(user).get(API_EXPORT, {"format": "csv"}))
+    exported = body(api_export(jwt_for(user), "csv"))
     newcomer = UserFactory()
     assert api_import(jwt_for(newcomer), exported, name="t.csv").status_code == 201
     imported = Task.objects.filter(owner=newcomer)
@@ -347,21 +328,20 @@ def _without_ids(content: bytes, fmt: str) -> list:
 def test_the_page_imports_an_export_and_says_how_much(client, user, other_user):
     rich_account(other_user)
     client.force_login(other_user)
-    exported = body(client.get(EXPORT, {"format": "csv"}))
+    exported = body(page_export(client, "csv"))
     client.force_login(user)
 
     response = page_import(client, exported, name="export.csv")
 
-    assert response.status_code == 302
-    assert response["Location"] == PROFILE
-    assert "Imported 4 tasks and 3 notes." in client.get(PROFILE).content.decode()
+    assert response.status_code == 200
+    assert "Imported 4 tasks and 3 notes." in response.content.decode()
     assert account(user) == account(other_user)
 
 
 def test_importing_into_the_same_account_adds_copies_linked_to_the_copies(user):
     tasks = rich_account(user)
     client = jwt_for(user)
-    exported = body(client.get(API_EXPORT, {"format": "json"}))
+    exported = body(api_export(client, "json"))
 
     assert api_import(client, exported, existing="add").status_code == 201
 
@@ -448,11 +428,13 @@ def test_one_invalid_csv_row_imports_nothing_and_the_api_names_it(user):
         {
             "row": 3,
             "kind": "task",
+            "title": "x" * 100,  # shortened: it only helps to find the row
             "errors": {"title": ["Ensure this value has at most 200 characters (it has 201)."]},
         },
         {
             "row": 5,
             "kind": "note",
+            "title": "Orphan",
             "errors": {"task_id": ["No task has id 999999, in this file or in your account."]},
         },
     ]
@@ -476,7 +458,7 @@ def test_one_invalid_json_row_imports_nothing_and_the_page_lists_it(client, user
 
     response = page_import(client, json.dumps(document))
 
-    assert response.status_code == 400
+    assert response.status_code == 200  # the job's page
     page = response.content.decode()
     assert "3 rows of the file have errors, so nothing was imported." in page
     assert "Row 2 (task “Bad priority”)" in page
@@ -486,7 +468,7 @@ def test_one_invalid_json_row_imports_nothing_and_the_page_lists_it(client, user
     assert "status: Value &#x27;finished&#x27; is not a valid choice." in page
     assert "Row 2 (note)" in page
     assert "Expected a note object." in page
-    assert 'type="file"' in page  # the form, to try again
+    assert f'href="{IMPORT}"' in page  # the form, to try again
     assert counts() == before
 
 
@@ -550,10 +532,16 @@ def test_csv_rows_too_wide_or_of_no_kind_are_named_short_ones_are_padded(user):
         {
             "row": 3,
             "kind": "task",
+            "title": "Too wide",
             "errors": {"non_field_errors": ["This row has 4 cells; the header has 3."]},
         },
-        {"row": 4, "kind": "event", "errors": {"kind": ["Use task or note."]}},
-        {"row": 6, "kind": "task", "errors": {"title": ["Null characters are not allowed."]}},
+        {"row": 4, "kind": "event", "title": None, "errors": {"kind": ["Use task or note."]}},
+        {
+            "row": 6,
+            "kind": "task",
+            "title": None,  # the title itself was refused
+            "errors": {"title": ["Null characters are not allowed."]},
+        },
     ]
 
 
@@ -564,7 +552,7 @@ def test_titles_in_import_errors_stay_escaped(client, user):
     response = page_import(client, f"kind,title,priority\ntask,{script},urgent\n", "x.csv")
 
     page = response.content.decode()
-    assert response.status_code == 400
+    assert "nothing was imported" in page
     assert script not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
@@ -608,14 +596,19 @@ def test_a_malformed_file_is_a_clear_400_in_the_api(user, name, content, message
     assert counts() == before
 
 
-@pytest.mark.parametrize(("name", "content", "message"), MALFORMED[:4] + MALFORMED[7:8])
-def test_a_malformed_file_is_a_form_error_on_the_page(client, user, name, content, message):
+@pytest.mark.parametrize(("name", "content", "message"), MALFORMED[:4] + MALFORMED[7:])
+def test_a_malformed_file_is_a_clear_error_on_the_page(client, user, name, content, message):
+    """An empty or non-UTF-8 file is a form error at once; the job finds the rest."""
     client.force_login(user)
 
     response = page_import(client, content, name=name)
 
-    assert response.status_code == 400
-    assert message.replace('"', "&quot;") in response.content.decode()
+    page = response.content.decode()
+    assert message.replace('"', "&quot;") in page
+    assert 'role="alert"' in page
+    at_once = name in ("latin1.csv", "empty.csv")
+    assert response.status_code == (400 if at_once else 200)
+    assert ('name="file"' in page) == at_once
 
 
 def test_an_import_without_a_file_is_refused(client, user, jwt_client):
@@ -694,15 +687,16 @@ def test_the_import_page_still_checks_the_csrf_token(user):
 # --- pages -------------------------------------------------------------------------------
 
 
-def test_the_profile_offers_downloads_and_an_import_form(client, user):
+def test_the_profile_offers_exports_and_an_import_form(client, user):
     client.force_login(user)
 
     page = client.get(PROFILE).content.decode()
 
-    assert f'href="{EXPORT}?format=json"' in page
-    assert "Download JSON" in page
-    assert f'href="{EXPORT}?format=csv"' in page
-    assert "Download CSV" in page
+    assert f'action="{EXPORT}"' in page
+    assert 'name="format" value="json"' in page
+    assert "Export as JSON" in page
+    assert 'name="format" value="csv"' in page
+    assert "Export as CSV" in page
     assert f'action="{IMPORT}"' in page
     assert 'enctype="multipart/form-data"' in page
     assert '<label for="import-file">' in page
@@ -726,18 +720,24 @@ def test_the_import_page_shows_the_form_and_the_size_limit(client, user):
 def test_the_schema_describes_the_data_endpoints(client):
     schema = yaml.safe_load(client.get(reverse("api-schema")).content)
     paths = schema["paths"]
-    export = paths["/api/v1/export/"]["get"]
+    export = paths["/api/v1/export/"]["post"]
     assert export["tags"] == ["data"]
     assert {"jwtAuth": []} in export["security"]
-    assert {"application/json", "text/csv"} <= set(export["responses"]["200"]["content"])
-    assert "Content-Disposition" in export["responses"]["200"]["headers"]
-    fmt = next(p for p in export["parameters"] if p["name"] == "format")
-    assert fmt["in"] == "query"
-    assert fmt["schema"]["enum"] == ["json", "csv"]
-    assert "401" in export["responses"]
+    assert {"202", "400", "401"} <= set(export["responses"])
+    assert "Location" in export["responses"]["202"]["headers"]
+    body = export["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body == "#/components/schemas/DataExportRequest"
+    components = schema["components"]["schemas"]
+    fmt = components["DataExportRequest"]["properties"]["format"]["allOf"][0]["$ref"]
+    assert components[fmt.rsplit("/", 1)[1]]["enum"] == ["json", "csv"]
     imported = paths["/api/v1/import/"]["post"]
     assert "multipart/form-data" in imported["requestBody"]["content"]
-    assert {"201", "400", "401", "413"} <= set(imported["responses"])
+    assert {"202", "400", "401", "409", "413"} <= set(imported["responses"])
+    job = paths["/api/v1/jobs/{id}/"]["get"]
+    assert {"200", "401", "404"} <= set(job["responses"])
+    download = paths["/api/v1/jobs/{id}/download/"]["get"]
+    assert {"application/json", "text/csv"} <= set(download["responses"]["200"]["content"])
+    assert "Content-Disposition" in download["responses"]["200"]["headers"]
     for path in ("/api/v1/calendar/", "/api/v1/calendar/reset/"):
         for operation in paths[path].values():
             assert operation["tags"] == ["calendar"]

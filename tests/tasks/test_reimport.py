@@ -4,20 +4,11 @@ id are skipped (the default), update them, or are added as copies (issue 14)."""
 import json
 
 import pytest
-from django.urls import reverse
 
 from tasks import services
 from tasks.models import Note, Task
-from tests.tasks.test_export_import import (
-    API_EXPORT,
-    IMPORT,
-    PROFILE,
-    api_import,
-    body,
-    jwt_for,
-    rich_account,
-    upload,
-)
+from tests.tasks.data_helpers import IMPORT, api_export, api_import, body, jwt_for, upload
+from tests.tasks.test_export_import import rich_account
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +29,7 @@ def counted(**counts) -> dict:
 
 
 def exported(client, fmt="json") -> bytes:
-    return body(client.get(API_EXPORT, {"format": fmt}))
+    return body(api_export(client, fmt))
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])
@@ -125,8 +116,7 @@ def test_the_page_offers_the_choice_and_says_what_it_did(client, user):
     document["tasks"][0]["title"] = "Edited in the file"
     response = client.post(IMPORT, {"file": upload(json.dumps(document)), "existing": "update"})
     assert response.status_code == 302
-    assert response["Location"] == PROFILE
-    page = client.get(reverse("accounts:profile")).content.decode()
+    page = client.get(response["Location"]).content.decode()
     assert (
         "Imported 0 tasks and 0 notes; updated 1 task and 0 notes; 6 rows already as in the file."
         in page

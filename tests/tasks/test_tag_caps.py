@@ -3,15 +3,13 @@
 import json
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tasks import services
 from tasks.models import Tag, Task
+from tests.tasks.data_helpers import api_import, page_import
 
 pytestmark = pytest.mark.django_db
-
-IMPORT = reverse("tasks-api:data-import")
 
 
 def export_with_tags(count: int, rows: int = 1) -> bytes:
@@ -26,9 +24,7 @@ def export_with_tags(count: int, rows: int = 1) -> bytes:
 
 
 def upload(client, content: bytes):
-    return client.post(
-        IMPORT, {"file": SimpleUploadedFile("export.json", content)}, format="multipart"
-    )
+    return api_import(client, content)
 
 
 def test_one_import_creates_at_most_the_new_tag_cap(settings, jwt_client, user):
@@ -71,8 +67,6 @@ def test_an_account_holds_at_most_its_tag_cap(settings, jwt_client, user):
 def test_the_import_page_says_why_too(settings, client, user):
     settings.IMPORT_MAX_NEW_TAGS = 10
     client.force_login(user)
-    response = client.post(
-        reverse("tasks:import"), {"file": SimpleUploadedFile("e.json", export_with_tags(11))}
-    )
-    assert response.status_code == 400
+    response = page_import(client, export_with_tags(11))
     assert "one import may create 10" in response.content.decode()
+    assert not Tag.objects.exists()
